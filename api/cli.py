@@ -1,0 +1,167 @@
+"""The ``ipledger`` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import ledger
+from ledger.errors import CompilationFailed, ConfigurationError, LedgerError
+from ledger.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="ipledger: IP co-governance ledger for cross-border R&D consortia.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("ipledger")
+
+#: EIP-170: the largest runtime code a contract may have.
+MAX_CODE_SIZE = 24_576
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"ipledger {ledger.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Run the ledger's service and its tools. Settings come from IPLEDGER_* variables."""
+
+
+def _settings(**overrides: object) -> Settings:
+    settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return settings
+
+
+def _fail(exc: LedgerError) -> typer.Exit:
+    if isinstance(exc, CompilationFailed):
+        err.print("[bold red]error:[/] compilation failed", highlight=False)
+        for line in exc.diagnostics:
+            err.print(f"  {line}", highlight=False, markup=False)
+    else:
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+    return typer.Exit(2 if isinstance(exc, ConfigurationError) else 1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [default: 8000].")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI UI at /docs) on the configured chain and database."""
+    import uvicorn
+
+    from api.app import create_app
+    from ledger.runtime import open_runtime
+
+    try:
+        settings = _settings(host=host, port=port)
+        runtime = open_runtime(settings)
+    except LedgerError as exc:
+        raise _fail(exc) from None
+    try:
+        chain = runtime.chain
+        log.info(
+            "chain %s (id %d) at block %d; database %s",
+            chain.backend,
+            chain.chain_id,
+            chain.block_number,
+            settings.db_backend,
+        )
+        uvicorn.run(
+            create_app(settings, runtime=runtime),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+        )
+    finally:
+        runtime.close()
+
+
+@app.command("compile")
+def compile_() -> None:
+    """Compile the Solidity contracts (cached) and list their code sizes."""
+    from ledger.chain.compiler import compile_contracts, project_root
+
+    try:
+        settings = _settings()
+        started = time.perf_counter()
+        build = compile_contracts(
+            root=project_root(), cache_dir=settings.build_dir, solc_path=settings.solc
+        )
+    except LedgerError as exc:
+        raise _fail(exc) from None
+    elapsed = time.perf_counter() - started
+    for warning in build.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    table = Table(title=f"solc {build.compiler}, evm {build.evm_version}")
+    table.add_column("contract")
+    table.add_column("source")
+    table.add_column("runtime bytes", justify="right")
+    table.add_column("of EIP-170 limit", justify="right")
+    for artifact in sorted(build.artifacts.values(), key=lambda a: a.name):
+        share = 100 * artifact.deployed_size / MAX_CODE_SIZE
+        table.add_row(
+            artifact.name, artifact.source, f"{artifact.deployed_size:,}", f"{share:.1f} %"
+        )
+    out.print(table)
+    how = "from the build cache" if build.cached else "compiled"
+    out.print(f"{len(build.artifacts)} contracts {how} in {elapsed:.2f} s (build {build.key})")
+
+
+@app.command()
+def deploy() -> None:
+    """Deploy the contracts the configured chain lacks and list where they are."""
+    from ledger.runtime import open_runtime
+
+    try:
+        runtime = open_runtime(_settings())
+    except LedgerError as exc:
+        raise _fail(exc) from None
+    try:
+        chain = runtime.chain
+        table = Table(title=f"{chain.backend} chain {chain.chain_id}")
+        table.add_column("contract")
+        table.add_column("address")
+        table.add_column("block", justify="right")
+        table.add_column("transaction")
+        for name, row in sorted(runtime.deployments.items()):
+            table.add_row(name, row.address, str(row.block_number), row.tx_hash)
+        out.print(table)
+    finally:
+        runtime.close()
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

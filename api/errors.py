@@ -1,0 +1,114 @@
+"""Every error leaves the API as ``application/problem+json`` (RFC 9457).
+
+A problem has ``type`` (a URI naming the kind of problem), ``title``, ``status``,
+``detail`` and ``instance`` (the request path), plus the error's own fields: the
+offending field, the contract error and its values, and so on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger import errors
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+#: HTTP status of each ledger error class; the most specific class wins.
+STATUS: dict[type[errors.LedgerError], int] = {
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.RuleViolation: 422,
+    errors.Unauthorized: 403,
+    errors.ContractReverted: 409,
+    errors.ChainUnavailable: 503,
+    errors.StorageUnavailable: 503,
+    errors.ChainError: 502,
+    errors.CompilerError: 500,
+    errors.ConfigurationError: 500,
+}
+
+
+def problem(
+    request: Request, status: int, title: str, detail: str, kind: str = "about:blank", **fields: Any
+) -> JSONResponse:
+    body = {
+        "type": kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **fields,
+    }
+    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON)
+
+
+def _slug(cls: type) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", cls.__name__).lower()
+
+
+def status_of(exc: errors.LedgerError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]  # type: ignore[index]
+    return 500
+
+
+async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.LedgerError)
+    status = status_of(exc)
+    if status >= 500:
+        log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc.message)
+    return problem(
+        request, status, exc.title, exc.message, f"/problems/{_slug(type(exc))}", **exc.fields
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+    ]
+    detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return problem(
+        request, 422, "Invalid request", detail, "/problems/invalid-request", errors=problems
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    response = problem(request, exc.status_code, _reason(exc.status_code), str(exc.detail))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s", request.url.path)
+    return problem(request, 500, "Internal error", "The server could not complete the request.")
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem handlers on an app."""
+    app.add_exception_handler(errors.LedgerError, _ledger_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

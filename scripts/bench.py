@@ -1,0 +1,157 @@
+"""Benchmarks. Each suite prints a rich table, or one JSON object with ``--json``.
+
+    python scripts/bench.py compile [--runs N] [--json]
+    python scripts/bench.py replay  [--blocks N] [--json]
+
+Results, with the machine and versions, are kept in docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ledger.chain.compiler import compile_contracts, find_solc, project_root
+from ledger.chain.embedded import EmbeddedNode
+from ledger.chain.gateway import embedded_chain
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+log = logging.getLogger("bench")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def _environment() -> dict[str, Any]:
+    import eth_tester
+    import web3
+
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "web3": web3.__version__,
+        "eth_tester": getattr(eth_tester, "__version__", "?"),
+    }
+
+
+def _time_command(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _emit(result: dict[str, Any], as_json: bool, title: str) -> None:
+    if as_json:
+        print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
+        return
+    table = Table(title=title)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in result.items():
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        table.add_row(key, shown)
+    console.print(table)
+
+
+@app.command("compile")
+def compile_suite(
+    runs: Annotated[int, typer.Option(help="Cold and warm builds to time.")] = 3,
+    as_json: JsonFlag = False,
+) -> None:
+    """Cold compile (empty cache) against warm compile (cache hit): in process and as a command."""
+    root = project_root()
+    solc = find_solc(solc_path=None, root=root)
+    cold: list[float] = []
+    warm: list[float] = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            started = time.perf_counter()
+            build = compile_contracts(solc=solc, root=root, cache_dir=Path(cache))
+            cold.append(time.perf_counter() - started)
+            assert not build.cached
+            for _ in range(5):
+                started = time.perf_counter()
+                again = compile_contracts(solc=solc, root=root, cache_dir=Path(cache))
+                warm.append(time.perf_counter() - started)
+                assert again.cached
+    command_cold: list[float] = []
+    command_warm: list[float] = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as home:
+            env = {**os.environ, "IPLEDGER_HOME": home}
+            command_cold.append(_time_command([sys.executable, "-m", "api.cli", "compile"], env))
+            command_warm.append(_time_command([sys.executable, "-m", "api.cli", "compile"], env))
+    result = {
+        "compiler": f"{solc.version} ({solc.origin})",
+        "command_cold_seconds": statistics.median(command_cold),
+        "command_warm_seconds": statistics.median(command_warm),
+        "command_warm_speedup": statistics.median(command_cold) / statistics.median(command_warm),
+        "contracts": len(build.artifacts),
+        "cold_seconds": statistics.median(cold),
+        "warm_seconds": statistics.median(warm),
+        "warm_speedup": statistics.median(cold) / statistics.median(warm),
+        **_environment(),
+    }
+    _emit(result, as_json, "compile: cold vs warm")
+
+
+@app.command("replay")
+def replay_suite(
+    blocks: Annotated[int, typer.Option(help="Blocks to write, then replay.")] = 500,
+    as_json: JsonFlag = False,
+) -> None:
+    """Embedded chain: write N one-transaction blocks, then time both kinds of restart."""
+    root = project_root()
+    build = compile_contracts(
+        solc=find_solc(solc_path=None, root=root), root=root, cache_dir=root / ".ipledger" / "build"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        chain = embedded_chain(EmbeddedNode(data))
+        bound, _ = chain.deploy(build["RecordAnchor"], chain.operator.address)
+        started = time.perf_counter()
+        for size in range(1, blocks):
+            chain.transact(bound, "anchor", size, size.to_bytes(32, "big"), gas=200_000)
+        write = time.perf_counter() - started
+        chain.close()  # a clean close writes a checkpoint
+        started = time.perf_counter()
+        EmbeddedNode(data).close()
+        from_checkpoint = time.perf_counter() - started
+        (data / "state.ckpt").unlink()  # as after a crash before the first checkpoint
+        started = time.perf_counter()
+        again = EmbeddedNode(data)
+        replay = time.perf_counter() - started
+        again.close()
+        size = (data / "blocks.jsonl").stat().st_size
+        checkpoint_size = (data / "state.ckpt").stat().st_size
+    result = {
+        "blocks": blocks,
+        "write_tx_per_second": (blocks - 1) / write,
+        "restart_from_checkpoint_seconds": from_checkpoint,
+        "full_replay_seconds": replay,
+        "full_replay_blocks_per_second": blocks / replay,
+        "replay_vs_write_speedup": (blocks / replay) / ((blocks - 1) / write),
+        "log_bytes_per_block": size // (blocks + 1),
+        "checkpoint_bytes": checkpoint_size,
+        **_environment(),
+    }
+    _emit(result, as_json, "embedded chain: write vs replay")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    app()

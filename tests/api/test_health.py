@@ -1,0 +1,74 @@
+"""GET /health on each chain and database backend; the OpenAPI UI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ledger.runtime import Runtime, open_runtime
+from ledger.settings import Settings
+
+
+def test_health_reports_embedded_chain_and_sqlite(client: TestClient, runtime: Runtime) -> None:
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["chain"]["backend"] == "eth-tester"
+    assert body["chain"]["chain_id"] == runtime.chain.chain_id
+    assert body["chain"]["block_number"] == runtime.chain.block_number >= 1
+    assert body["chain"]["block_hash"] == runtime.chain.block().hash
+    assert body["db"] == {"backend": "sqlite", "revision": "0001"}
+    assert body["contracts"] == {"RecordAnchor": runtime.deployments["RecordAnchor"].address}
+
+
+@pytest.mark.anvil
+def test_health_reports_rpc_chain(seeded_settings: Callable[..., Settings], anvil_url: str) -> None:
+    runtime = open_runtime(seeded_settings(rpc_url=anvil_url))
+    try:
+        with TestClient(create_app(runtime.settings, runtime=runtime)) as client:
+            body = client.get("/health").json()
+    finally:
+        runtime.close()
+    assert body["chain"]["backend"] == "rpc"
+    assert body["chain"]["chain_id"] == 31337
+    assert set(body["contracts"]) == {"RecordAnchor"}
+
+
+@pytest.mark.postgresql
+def test_health_reports_postgresql(
+    seeded_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    runtime = open_runtime(seeded_settings(database_url=postgres_url))
+    try:
+        with TestClient(create_app(runtime.settings, runtime=runtime)) as client:
+            body = client.get("/health").json()
+    finally:
+        runtime.close()
+    assert body["db"] == {"backend": "postgresql", "revision": "0001"}
+
+
+def test_app_opens_and_closes_its_runtime(seeded_settings: Callable[..., Settings]) -> None:
+    settings = seeded_settings()
+    app = create_app(settings)
+    assert not settings.home.joinpath("chain").exists()  # nothing is opened at build time
+
+    with TestClient(app) as client:
+        assert client.get("/health").json()["chain"]["block_number"] == 1
+
+    # closed at shutdown: the chain folder can be opened again by someone else
+    again = open_runtime(settings)
+    assert again.chain.block_number == 1
+    again.close()
+
+
+def test_openapi_ui_is_served(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+    spec = client.get("/openapi.json").json()
+    assert "/health" in spec["paths"]
