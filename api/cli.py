@@ -122,14 +122,15 @@ def compile_() -> None:
     table.add_column("source")
     table.add_column("runtime bytes", justify="right")
     table.add_column("of EIP-170 limit", justify="right")
-    for artifact in sorted(build.artifacts.values(), key=lambda a: a.name):
+    deployable = [a for a in build.artifacts.values() if a.bytecode]  # not abstract contracts
+    for artifact in sorted(deployable, key=lambda a: a.name):
         share = 100 * artifact.deployed_size / MAX_CODE_SIZE
         table.add_row(
             artifact.name, artifact.source, f"{artifact.deployed_size:,}", f"{share:.1f} %"
         )
     out.print(table)
     how = "from the build cache" if build.cached else "compiled"
-    out.print(f"{len(build.artifacts)} contracts {how} in {elapsed:.2f} s (build {build.key})")
+    out.print(f"{len(deployable)} contracts {how} in {elapsed:.2f} s (build {build.key})")
 
 
 @app.command()
