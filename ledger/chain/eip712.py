@@ -15,19 +15,17 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
 
-#: Types of the structs the contracts verify, by primary type.
-TYPES: dict[str, list[dict[str, str]]] = {
-    "Join": [
-        {"name": "projectId", "type": "uint256"},
-        {"name": "partner", "type": "address"},
-        {"name": "side", "type": "uint8"},
-        {"name": "agreementHash", "type": "bytes32"},
-    ],
-    "Terminate": [
-        {"name": "projectId", "type": "uint256"},
-        {"name": "reason", "type": "bytes32"},
-    ],
-}
+#: An EIP-712 struct type: its fields, in order, as name/type pairs.
+StructType = list[dict[str, str]]
+
+
+def struct(*fields: str) -> StructType:
+    """``struct("projectId uint256", "partner address")`` -> EIP-712 field list."""
+    out = []
+    for spec in fields:
+        name, kind = spec.split()
+        out.append({"name": name, "type": kind})
+    return out
 
 
 @dataclass(frozen=True)
@@ -48,22 +46,32 @@ class Domain:
         }
 
 
-def sign(account: LocalAccount, domain: Domain, primary: str, message: Mapping[str, Any]) -> bytes:
-    """The 65-byte signature (r, s, v) of ``account`` over a typed struct."""
+def sign(
+    account: LocalAccount,
+    domain: Domain,
+    primary: str,
+    fields: StructType,
+    message: Mapping[str, Any],
+) -> bytes:
+    """The 65-byte signature (r, s, v) of ``account`` over the struct ``primary``."""
     signed = account.sign_typed_data(
         domain_data=domain.as_dict(),
-        message_types={primary: TYPES[primary]},
+        message_types={primary: fields},
         message_data=dict(message),
     )
     return bytes(signed.signature)
 
 
 def sign_by_all(
-    accounts: Iterable[LocalAccount], domain: Domain, primary: str, message: Mapping[str, Any]
+    accounts: Iterable[LocalAccount],
+    domain: Domain,
+    primary: str,
+    fields: StructType,
+    message: Mapping[str, Any],
 ) -> list[bytes]:
     """Signatures of several accounts, in the ascending signer order the contracts require."""
     ordered = sorted(accounts, key=lambda a: int(a.address, 16))
-    return [sign(a, domain, primary, message) for a in ordered]
+    return [sign(a, domain, primary, fields, message) for a in ordered]
 
 
 def hash_text(text: str) -> bytes:

@@ -8,10 +8,13 @@ from enum import IntEnum
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.eip712 import Domain, sign, sign_by_all
+from ledger.chain.eip712 import Domain, sign, sign_by_all, struct
 from ledger.chain.gateway import Bound, Chain, Receipt
 
 UNBOUNDED = 2**256 - 1
+
+JOIN = struct("projectId uint256", "partner address", "side uint8", "agreementHash bytes32")
+TERMINATE = struct("projectId uint256", "reason bytes32")
 
 
 class Side(IntEnum):
@@ -142,7 +145,7 @@ class ProjectRegistryGateway:
             "side": int(side),
             "agreementHash": terms[0],
         }
-        return sign(partner, self.domain, "Join", message)
+        return sign(partner, self.domain, "Join", JOIN, message)
 
     def join(
         self,
@@ -160,9 +163,8 @@ class ProjectRegistryGateway:
 
     def terminate(self, project_id: int, reason: bytes, signers: Sequence[LocalAccount]) -> Receipt:
         """Terminate the project with the given partners' signatures."""
-        signatures = sign_by_all(
-            signers, self.domain, "Terminate", {"projectId": project_id, "reason": reason}
-        )
+        message = {"projectId": project_id, "reason": reason}
+        signatures = sign_by_all(signers, self.domain, "Terminate", TERMINATE, message)
         return self._chain.transact(self.bound, "terminate", project_id, reason, signatures)
 
     # ------------------------------------------------------------------ views

@@ -68,11 +68,15 @@ def setup_for(chain: Chain, **terms: object) -> ProjectSetup:
 @pytest.fixture
 def project(chain: Chain, registry: ProjectRegistryGateway) -> Project:
     project_id = registry.create_project(setup_for(chain, quorum=2))
-    members = Project(project_id, key("foreign-a"), key("local-b"), key("foreign-c"), key("arbiter"))
+    members = Project(
+        project_id, key("foreign-a"), key("local-b"), key("foreign-c"), key("arbiter")
+    )
     for partner, side in [
         (members.foreign_a, Side.FOREIGN),
         (members.local_b, Side.LOCAL),
         (members.foreign_c, Side.FOREIGN),
     ]:
-        registry.join(project_id, partner.address, side, registry.join_signature(project_id, partner, side))
+        registry.join(
+            project_id, partner.address, side, registry.join_signature(project_id, partner, side)
+        )
     return members

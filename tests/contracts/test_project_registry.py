@@ -10,6 +10,8 @@ from eth_utils import keccak
 from ledger.chain.eip712 import sign, sign_by_all
 from ledger.chain.gateway import Chain
 from ledger.chain.registry import (
+    JOIN,
+    TERMINATE,
     UNBOUNDED,
     Bracket,
     Outcome,
@@ -143,7 +145,8 @@ def test_operator_cannot_join_someone_without_signature(
         "side": Side.FOREIGN,
         "agreementHash": registry.agreement(project.id)[0],
     }
-    forged = sign(chain.operator, registry.domain, "Join", message)  # the operator signs for the victim
+    # the operator signs the victim's join message itself
+    forged = sign(chain.operator, registry.domain, "Join", JOIN, message)
     with pytest.raises(ContractReverted) as exc:
         registry.join(project.id, victim.address, Side.FOREIGN, forged)
     reverted(
@@ -154,7 +157,9 @@ def test_operator_cannot_join_someone_without_signature(
     )
 
 
-def test_join_signature_is_bound_to_side(registry: ProjectRegistryGateway, project: Project) -> None:
+def test_join_signature_is_bound_to_side(
+    registry: ProjectRegistryGateway, project: Project
+) -> None:
     newcomer = key("newcomer")
     signature = registry.join_signature(project.id, newcomer, Side.LOCAL)
     with pytest.raises(ContractReverted) as exc:
@@ -196,7 +201,9 @@ def test_join_unknown_project_reverts(registry: ProjectRegistryGateway) -> None:
     reverted(exc, "ProjectRegistryUnknownProject", projectId=7)
 
 
-def test_join_with_garbage_signature_reverts(registry: ProjectRegistryGateway, project: Project) -> None:
+def test_join_with_garbage_signature_reverts(
+    registry: ProjectRegistryGateway, project: Project
+) -> None:
     with pytest.raises(ContractReverted) as exc:
         registry.join(project.id, key("n").address, Side.LOCAL, b"\x01" * 65)
     reverted(exc, "PartnerQuorumInvalidSignature", index=0)
@@ -214,7 +221,9 @@ def test_join_with_malleable_signature_reverts(
     reverted(exc, "PartnerQuorumInvalidSignature", index=0)
 
 
-def test_terminate_with_quorum(chain: Chain, registry: ProjectRegistryGateway, project: Project) -> None:
+def test_terminate_with_quorum(
+    chain: Chain, registry: ProjectRegistryGateway, project: Project
+) -> None:
     reason = keccak(b"consortium dissolved")
     receipt = registry.terminate(project.id, reason, [project.foreign_a, project.local_b])
 
@@ -246,10 +255,12 @@ def test_quorum_rejects_duplicate_signer(
     chain: Chain, registry: ProjectRegistryGateway, project: Project
 ) -> None:
     message = {"projectId": project.id, "reason": b"\x01" * 32}
-    one = sign(project.foreign_a, registry.domain, "Terminate", message)
+    one = sign(project.foreign_a, registry.domain, "Terminate", TERMINATE, message)
     with pytest.raises(ContractReverted) as exc:
         chain.transact(registry.bound, "terminate", project.id, b"\x01" * 32, [one, one])
-    reverted(exc, "PartnerQuorumSignersNotAscending", index=1, signer=project.foreign_a.address.lower())
+    reverted(
+        exc, "PartnerQuorumSignersNotAscending", index=1, signer=project.foreign_a.address.lower()
+    )
 
 
 def test_quorum_signatures_are_bound_to_the_contract(
@@ -259,7 +270,9 @@ def test_quorum_signatures_are_bound_to_the_contract(
     other, _ = chain.deploy(build["ProjectRegistry"], chain.operator.address)
     other_domain = ProjectRegistryGateway(chain, other).domain
     message = {"projectId": project.id, "reason": b"\x01" * 32}
-    signatures = sign_by_all([project.foreign_a, project.local_b], other_domain, "Terminate", message)
+    signatures = sign_by_all(
+        [project.foreign_a, project.local_b], other_domain, "Terminate", TERMINATE, message
+    )
     with pytest.raises(ContractReverted) as exc:
         chain.transact(registry.bound, "terminate", project.id, b"\x01" * 32, signatures)
     assert exc.value.error in ("PartnerQuorumNotPartner", "PartnerQuorumSignersNotAscending")
@@ -268,14 +281,19 @@ def test_quorum_signatures_are_bound_to_the_contract(
 def test_verify_arbiter(chain: Chain, registry: ProjectRegistryGateway, project: Project) -> None:
     digest = keccak(b"any digest")
     good = project.arbiter.unsafe_sign_hash(digest).signature
-    assert chain.call(registry.bound, "verifyArbiter", project.id, digest, good) == project.arbiter.address
+    assert (
+        chain.call(registry.bound, "verifyArbiter", project.id, digest, good)
+        == project.arbiter.address
+    )
     bad = project.foreign_a.unsafe_sign_hash(digest).signature
     with pytest.raises(ContractReverted) as exc:
         chain.call(registry.bound, "verifyArbiter", project.id, digest, bad)
     reverted(exc, "PartnerQuorumNotArbiter", signer=project.foreign_a.address.lower())
 
 
-def test_verify_all_partners(chain: Chain, registry: ProjectRegistryGateway, project: Project) -> None:
+def test_verify_all_partners(
+    chain: Chain, registry: ProjectRegistryGateway, project: Project
+) -> None:
     digest = keccak(b"settlement")
     ordered = sorted(project.partners, key=lambda a: int(a.address, 16))
     signatures = [a.unsafe_sign_hash(digest).signature for a in ordered]
