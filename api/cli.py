@@ -60,9 +60,9 @@ def _fail(exc: LedgerError) -> typer.Exit:
     if isinstance(exc, CompilationFailed):
         err.print("[bold red]error:[/] compilation failed", highlight=False)
         for line in exc.diagnostics:
-            err.print(f"  {line}", highlight=False, markup=False)
+            err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     else:
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
     return typer.Exit(2 if isinstance(exc, ConfigurationError) else 1)
 
 
@@ -116,7 +116,7 @@ def compile_() -> None:
         raise _fail(exc) from None
     elapsed = time.perf_counter() - started
     for warning in build.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     table = Table(title=f"solc {build.compiler}, evm {build.evm_version}")
     table.add_column("contract")
     table.add_column("source")

@@ -15,6 +15,7 @@ from ledger.chain.compiler import Build, compile_contracts, project_root
 from ledger.chain.embedded import EmbeddedNode
 from ledger.chain.gateway import Chain, accounts_from, embedded_chain, rpc_chain
 from ledger.chain.record_anchor import RecordAnchorGateway
+from ledger.chain.registry import ProjectRegistryGateway
 from ledger.db import Deployment, create_db_engine, migrate
 from ledger.deployments import ensure_deployed
 from ledger.settings import DEV_MNEMONIC, Settings
@@ -31,6 +32,11 @@ class Runtime:
     chain: Chain
     build: Build
     deployments: dict[str, Deployment] = field(default_factory=dict)
+
+    @property
+    def registry(self) -> ProjectRegistryGateway:
+        row = self.deployments[ProjectRegistryGateway.NAME]
+        return ProjectRegistryGateway(self.chain, self.chain.at(self.build[row.name], row.address))
 
     @property
     def record_anchor(self) -> RecordAnchorGateway:

@@ -1,8 +1,10 @@
-"""Gateway to the RecordAnchor contract: tree heads of the record, on chain."""
+"""Gateway to the RecordAnchor contract: a project's record tree heads, on chain."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from eth_account.signers.local import LocalAccount
 
 from ledger.chain.gateway import Bound, Chain, Receipt
 
@@ -19,44 +21,53 @@ class AnchoredHead:
 
 
 class RecordAnchorGateway:
-    """Anchor and read the record's signed tree heads."""
+    """Anchor and read a project's signed tree heads."""
 
     NAME = "RecordAnchor"
 
     def __init__(self, chain: Chain, bound: Bound) -> None:
         self._chain = chain
-        self._bound = bound
+        self.bound = bound
 
     @property
     def address(self) -> str:
-        return self._bound.address
+        return self.bound.address
 
-    def anchor(self, tree_size: int, root_hash: bytes) -> Receipt:
-        """Anchor a tree head; sizes must strictly increase.
+    def anchor(
+        self,
+        project_id: int,
+        tree_size: int,
+        root_hash: bytes,
+        *,
+        sender: LocalAccount | None = None,
+    ) -> Receipt:
+        """Anchor a tree head; the sender must be the project's ledger signer.
 
         Raises:
-            ContractReverted: ``RecordAnchorConflictingHead`` when the size was anchored
-                with another root, ``RecordAnchorSizeNotIncreasing``,
+            ContractReverted: ``RecordAnchorNotLedgerSigner``, ``RecordAnchorConflictingHead``
+                when the size was anchored with another root, ``RecordAnchorSizeNotIncreasing``,
                 ``RecordAnchorAlreadyAnchored``, ``RecordAnchorEmptyTree``,
-                ``RecordAnchorZeroRoot``, or ``OwnableUnauthorizedAccount``.
+                ``RecordAnchorZeroRoot``.
         """
-        return self._chain.transact(self._bound, "anchor", tree_size, root_hash)
+        return self._chain.transact(
+            self.bound, "anchor", project_id, tree_size, root_hash, sender=sender
+        )
 
-    def count(self) -> int:
-        return int(self._chain.call(self._bound, "headCount"))
+    def count(self, project_id: int) -> int:
+        return int(self._chain.call(self.bound, "headCount", project_id))
 
-    def head_at(self, index: int) -> AnchoredHead:
-        size, root, at, block = self._chain.call(self._bound, "headAt", index)
+    def head_at(self, project_id: int, index: int) -> AnchoredHead:
+        size, root, at, block = self._chain.call(self.bound, "headAt", project_id, index)
         return AnchoredHead(index, size, bytes(root), at, block)
 
-    def latest(self) -> AnchoredHead | None:
+    def latest(self, project_id: int) -> AnchoredHead | None:
         """The newest head, or None before the first anchor."""
-        count = self.count()
-        return self.head_at(count - 1) if count else None
+        count = self.count(project_id)
+        return self.head_at(project_id, count - 1) if count else None
 
-    def root_at(self, tree_size: int) -> bytes | None:
-        root = bytes(self._chain.call(self._bound, "rootAt", tree_size))
+    def root_at(self, project_id: int, tree_size: int) -> bytes | None:
+        root = bytes(self._chain.call(self.bound, "rootAt", project_id, tree_size))
         return None if root == bytes(32) else root
 
-    def heads(self) -> list[AnchoredHead]:
-        return [self.head_at(i) for i in range(self.count())]
+    def heads(self, project_id: int) -> list[AnchoredHead]:
+        return [self.head_at(project_id, i) for i in range(self.count(project_id))]

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from ledger.deployments import CONTRACTS
 from ledger.runtime import Runtime, open_runtime
 from ledger.settings import Settings
 
@@ -23,7 +24,8 @@ def test_health_reports_embedded_chain_and_sqlite(client: TestClient, runtime: R
     assert body["chain"]["block_number"] == runtime.chain.block_number >= 1
     assert body["chain"]["block_hash"] == runtime.chain.block().hash
     assert body["db"] == {"backend": "sqlite", "revision": "0001"}
-    assert body["contracts"] == {"RecordAnchor": runtime.deployments["RecordAnchor"].address}
+    assert body["contracts"] == {name: row.address for name, row in runtime.deployments.items()}
+    assert set(body["contracts"]) == set(CONTRACTS)
 
 
 @pytest.mark.anvil
@@ -36,7 +38,7 @@ def test_health_reports_rpc_chain(seeded_settings: Callable[..., Settings], anvi
         runtime.close()
     assert body["chain"]["backend"] == "rpc"
     assert body["chain"]["chain_id"] == 31337
-    assert set(body["contracts"]) == {"RecordAnchor"}
+    assert set(body["contracts"]) == set(CONTRACTS)
 
 
 @pytest.mark.postgresql
@@ -58,11 +60,12 @@ def test_app_opens_and_closes_its_runtime(seeded_settings: Callable[..., Setting
     assert not settings.home.joinpath("chain").exists()  # nothing is opened at build time
 
     with TestClient(app) as client:
-        assert client.get("/health").json()["chain"]["block_number"] == 1
+        blocks = client.get("/health").json()["chain"]["block_number"]
+    assert blocks == len(CONTRACTS)  # one deployment per block
 
     # closed at shutdown: the chain folder can be opened again by someone else
     again = open_runtime(settings)
-    assert again.chain.block_number == 1
+    assert again.chain.block_number == blocks
     again.close()
 
 

@@ -40,16 +40,16 @@ class Project:
 
 
 @pytest.fixture
-def anchor(chain: Chain, build: Build) -> RecordAnchorGateway:
-    """A freshly deployed RecordAnchor owned by the chain's operator."""
-    bound, _ = chain.deploy(build["RecordAnchor"], chain.operator.address)
-    return RecordAnchorGateway(chain, bound)
-
-
-@pytest.fixture
 def registry(chain: Chain, build: Build) -> ProjectRegistryGateway:
     bound, _ = chain.deploy(build["ProjectRegistry"], chain.operator.address)
     return ProjectRegistryGateway(chain, bound)
+
+
+@pytest.fixture
+def anchor(chain: Chain, build: Build, registry: ProjectRegistryGateway) -> RecordAnchorGateway:
+    """A RecordAnchor over the test registry (whose projects name the operator as ledger signer)."""
+    bound, _ = chain.deploy(build["RecordAnchor"], registry.address)
+    return RecordAnchorGateway(chain, bound)
 
 
 def setup_for(chain: Chain, **terms: object) -> ProjectSetup:

@@ -18,8 +18,6 @@ from ledger.chain.embedded import EmbeddedNode
 from ledger.chain.gateway import Chain, embedded_chain
 from ledger.errors import ChainStateError
 
-ROOT_A = b"\xaa" * 32
-
 
 def fingerprint(chain: Chain, addresses: list[str]) -> dict[str, object]:
     """Everything a restart must keep: ids, blocks, balances, code and storage."""
@@ -35,9 +33,9 @@ def fingerprint(chain: Chain, addresses: list[str]) -> dict[str, object]:
 
 
 def populate(chain: Chain, build: Build) -> list[str]:
-    bound, _ = chain.deploy(build["RecordAnchor"], chain.operator.address)
-    for size in (1, 2, 5):
-        chain.transact(bound, "anchor", size, bytes([size]) * 32)
+    bound, _ = chain.deploy(build["GatewayProbe"])
+    for key in (1, 2, 5):
+        chain.transact(bound, "set", key, key * 100)
     chain.advance_time(3600)
     return [bound.address]
 
@@ -51,9 +49,9 @@ def test_restart_keeps_chain_state(tmp_path: Path, build: Build) -> None:
     again = embedded_chain(EmbeddedNode(tmp_path))
     assert fingerprint(again, addresses) == before
     # and it goes on from there
-    bound = again.at(build["RecordAnchor"], addresses[0])
-    again.transact(bound, "anchor", 9, ROOT_A)
-    assert again.call(bound, "headCount") == 4
+    bound = again.at(build["GatewayProbe"], addresses[0])
+    again.transact(bound, "set", 9, 900)
+    assert again.call(bound, "count") == 4
     again.close()
 
 
@@ -104,8 +102,8 @@ def test_revert_is_persisted(tmp_path: Path, build: Build) -> None:
     addresses = populate(chain, build)
     snapshot = chain.snapshot()
     before = fingerprint(chain, addresses)
-    bound = chain.at(build["RecordAnchor"], addresses[0])
-    chain.transact(bound, "anchor", 10, ROOT_A)
+    bound = chain.at(build["GatewayProbe"], addresses[0])
+    chain.transact(bound, "set", 10, 1000)
     chain.revert(snapshot)
     chain.close()
 
@@ -145,12 +143,12 @@ root = project_root()
 build = compile_contracts(solc=find_solc(solc_path=None, root=root), root=root,
                           cache_dir=Path(sys.argv[2]))
 chain = embedded_chain(EmbeddedNode(Path(sys.argv[1])))
-bound, receipt = chain.deploy(build["RecordAnchor"], chain.operator.address)
+bound, receipt = chain.deploy(build["GatewayProbe"])
 print("deployed", bound.address, flush=True)
-size = chain.call(bound, "headCount")
+key = 0
 while True:
-    size += 1
-    r = chain.transact(bound, "anchor", size * 1000, size.to_bytes(32, "big"), gas=200_000)
+    key += 1
+    r = chain.transact(bound, "set", key, key, gas=100_000)
     print("ack", r.block_number, chain.block(r.block_number).hash, flush=True)
 """
 
@@ -212,8 +210,8 @@ def test_crash_replays_only_blocks_after_checkpoint(
     monkeypatch.setattr("ledger.chain.embedded.CHECKPOINT_EVERY", 4)
     chain = embedded_chain(EmbeddedNode(tmp_path / "live"))
     addresses = populate(chain, build)  # blocks 1..5: a checkpoint at block 4
-    bound = chain.at(build["RecordAnchor"], addresses[0])
-    chain.transact(bound, "anchor", 20, ROOT_A)  # block 6
+    bound = chain.at(build["GatewayProbe"], addresses[0])
+    chain.transact(bound, "set", 20, 2000)  # block 6
     before = fingerprint(chain, addresses)
     # what a crash leaves on disk: the files as they are, without a closing checkpoint
     crashed = tmp_path / "crashed"
@@ -249,11 +247,11 @@ def test_damaged_checkpoint_is_ignored(tmp_path: Path, build: Build) -> None:
 def test_revert_below_checkpoint_drops_it(tmp_path: Path, build: Build) -> None:
     node = EmbeddedNode(tmp_path)
     chain = embedded_chain(node)
-    bound, _ = chain.deploy(build["RecordAnchor"], chain.operator.address)
+    bound, _ = chain.deploy(build["GatewayProbe"])
     snapshot = chain.snapshot()
     before = fingerprint(chain, [bound.address])
-    chain.transact(bound, "anchor", 1, ROOT_A)
-    chain.transact(bound, "anchor", 2, ROOT_A)
+    chain.transact(bound, "set", 1, 1)
+    chain.transact(bound, "set", 2, 2)
     node.checkpoint()
     chain.revert(snapshot)
     assert not (tmp_path / "state.ckpt").exists()

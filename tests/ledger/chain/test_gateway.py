@@ -3,57 +3,66 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
 from ledger.chain.compiler import Build
-from ledger.chain.gateway import Chain, rpc_chain
-from ledger.errors import ChainUnavailable, ContractReverted
+from ledger.chain.gateway import Bound, Chain, rpc_chain
+from ledger.errors import ContractReverted
 from tests.conftest import anvil_accounts, free_port
+
+
+@pytest.fixture
+def probe(chain: Chain, build: Build) -> Bound:
+    bound, _ = chain.deploy(build["GatewayProbe"])
+    return bound
 
 
 def test_deploy_and_call_contract(chain: Chain, build: Build) -> None:
     start = chain.block_number
-    bound, receipt = chain.deploy(build["RecordAnchor"], chain.operator.address)
+    bound, receipt = chain.deploy(build["GatewayProbe"])
 
     assert receipt.block_number == start + 1
     assert receipt.contract_address == bound.address
-    assert len(chain.code(bound.address)) == build["RecordAnchor"].deployed_size
-    assert chain.call(bound, "owner") == chain.operator.address
-    assert chain.call(bound, "headCount") == 0
+    assert len(chain.code(bound.address)) == build["GatewayProbe"].deployed_size
+    assert chain.call(bound, "count") == 0
 
 
-def test_transact_changes_state_and_storage(chain: Chain, build: Build) -> None:
-    bound, _ = chain.deploy(build["RecordAnchor"], chain.operator.address)
-    receipt = chain.transact(bound, "anchor", 7, b"\x01" * 32)
+def test_transact_changes_state_and_storage(chain: Chain, probe: Bound) -> None:
+    receipt = chain.transact(probe, "set", 7, 42)
 
     assert receipt.gas_used > 21_000
-    assert chain.call(bound, "headCount") == 1
-    # slot 1 holds the length of the heads array (slot 0 is Ownable's owner)
-    assert int.from_bytes(chain.storage(bound.address, 1), "big") == 1
+    assert chain.call(probe, "valueOf", 7) == 42
+    assert int.from_bytes(chain.storage(probe.address, 1), "big") == 1  # slot 1: count
 
 
-def test_events_filtered_by_indexed_argument(chain: Chain, build: Build) -> None:
-    bound, _ = chain.deploy(build["RecordAnchor"], chain.operator.address)
-    for size in (1, 2, 3):
-        chain.transact(bound, "anchor", size, bytes([size]) * 32)
+def test_events_filtered_by_indexed_argument(chain: Chain, probe: Bound) -> None:
+    for key in (1, 2, 3):
+        chain.transact(probe, "set", key, key * 10)
 
-    matching = chain.events(bound, "HeadAnchored", filters={"treeSize": 2})
-    assert [e["args"]["rootHash"] for e in matching] == [b"\x02" * 32]
-    assert len(chain.events(bound, "HeadAnchored")) == 3
+    matching = chain.events(probe, "ValueSet", filters={"key": 2})
+    assert [e["args"]["value"] for e in matching] == [20]
+    assert [e["args"]["by"] for e in matching] == [chain.operator.address]
+    assert len(chain.events(probe, "ValueSet")) == 3
 
 
-def test_snapshot_and_revert_restore_state(chain: Chain, build: Build) -> None:
-    bound, _ = chain.deploy(build["RecordAnchor"], chain.operator.address)
+def test_decode_events_of_a_receipt(chain: Chain, probe: Bound) -> None:
+    receipt = chain.transact(probe, "set", 5, 50)
+    (event,) = chain.decode_events(probe, "ValueSet", receipt)
+    assert (event["args"]["key"], event["args"]["value"]) == (5, 50)
+
+
+def test_snapshot_and_revert_restore_state(chain: Chain, probe: Bound) -> None:
     snapshot = chain.snapshot()
     number = chain.block_number
-    chain.transact(bound, "anchor", 1, b"\x01" * 32)
-    assert chain.call(bound, "headCount") == 1
+    chain.transact(probe, "set", 1, 1)
+    assert chain.call(probe, "count") == 1
 
     chain.revert(snapshot)
 
     assert chain.block_number == number
-    assert chain.call(bound, "headCount") == 0
+    assert chain.call(probe, "count") == 0
 
 
 def test_advance_time_moves_block_timestamp(chain: Chain) -> None:
@@ -62,31 +71,37 @@ def test_advance_time_moves_block_timestamp(chain: Chain) -> None:
 
     assert after.number == before.number + 1
     assert after.timestamp - before.timestamp >= 86_400
-    assert after.timestamp - before.timestamp < 86_400 + 60
+    # the clock is "wall time + offset": an idle chain's next block also carries the idle time
+    assert after.timestamp <= max(before.timestamp, int(time.time())) + 86_400 + 5
 
 
-def test_value_transfer_changes_balances(chain: Chain, build: Build) -> None:
-    bound, _ = chain.deploy(build["RecordAnchor"], chain.operator.address)
-    # RecordAnchor has no receive(): sending value reverts and moves nothing
-    before = chain.balance(bound.address)
-    with pytest.raises(ContractReverted):
-        chain.transact(bound, "anchor", 1, b"\x01" * 32, value=1)
-    assert chain.balance(bound.address) == before == 0
-
-
-def test_revert_with_explicit_gas_is_decoded(chain: Chain, build: Build) -> None:
-    bound, _ = chain.deploy(build["RecordAnchor"], chain.operator.address)
+def test_custom_error_is_decoded(chain: Chain, probe: Bound) -> None:
     with pytest.raises(ContractReverted) as exc:
-        chain.transact(bound, "anchor", 0, b"\x01" * 32, gas=100_000)
-    assert exc.value.error == "RecordAnchorEmptyTree"
+        chain.transact(probe, "set", 0, 1)
+    assert (exc.value.contract, exc.value.error, exc.value.values) == (
+        "GatewayProbe",
+        "GatewayProbeZeroKey",
+        {},
+    )
+
+
+def test_revert_with_explicit_gas_is_decoded(chain: Chain, probe: Bound) -> None:
+    with pytest.raises(ContractReverted) as exc:
+        chain.transact(probe, "set", 0, 1, gas=100_000)
+    assert exc.value.error == "GatewayProbeZeroKey"
+
+
+def test_value_to_non_payable_function_reverts(chain: Chain, probe: Bound) -> None:
+    with pytest.raises(ContractReverted):
+        chain.transact(probe, "set", 1, 1, value=1)
+    assert chain.balance(probe.address) == 0
 
 
 def test_private_keys_never_logged(
-    chain: Chain, build: Build, caplog: pytest.LogCaptureFixture
+    chain: Chain, probe: Bound, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    bound, _ = chain.deploy(build["RecordAnchor"], chain.operator.address)
-    chain.transact(bound, "anchor", 1, b"\x01" * 32)
+    chain.transact(probe, "set", 1, 1)
 
     key = chain.operator.key.hex().removeprefix("0x")
     assert caplog.records, "the transaction path logs at debug level"
@@ -95,6 +110,8 @@ def test_private_keys_never_logged(
 
 
 def test_rpc_chain_unreachable_is_a_clear_error() -> None:
+    from ledger.errors import ChainUnavailable
+
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(ChainUnavailable, match=f"cannot reach the chain node at {url}"):
         rpc_chain(url, anvil_accounts(), timeout=2)

@@ -1,0 +1,76 @@
+"""Gateway to CredentialRegistry: credential hashes and revocations anchored by their issuers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_account.signers.local import LocalAccount
+
+from ledger.chain.eip712 import Domain, sign, struct
+from ledger.chain.gateway import Bound, Chain, Receipt
+from ledger.chain.registry import territory_code
+
+CREDENTIAL_ANCHOR = struct("credentialHash bytes32")
+CREDENTIAL_REVOCATION = struct("credentialHash bytes32", "reason bytes32")
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+@dataclass(frozen=True)
+class CredentialStatus:
+    """What the chain knows of a credential; ``issuer`` is None when never anchored."""
+
+    issuer: str | None
+    anchored_at: int
+    revoked_at: int
+    revocation_reason: bytes
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at != 0
+
+
+class CredentialRegistryGateway:
+    """Register issuers (operator), anchor and revoke credentials (issuer's signature)."""
+
+    NAME = "CredentialRegistry"
+
+    def __init__(self, chain: Chain, bound: Bound) -> None:
+        self._chain = chain
+        self.bound = bound
+
+    @property
+    def domain(self) -> Domain:
+        return Domain(self.NAME, self._chain.chain_id, self.bound.address)
+
+    def register_issuer(self, issuer: str, jurisdiction: str, name_hash: bytes) -> Receipt:
+        return self._chain.transact(
+            self.bound, "registerIssuer", issuer, territory_code(jurisdiction), name_hash
+        )
+
+    def anchor_signature(self, issuer: LocalAccount, credential_hash: bytes) -> bytes:
+        message = {"credentialHash": credential_hash}
+        return sign(issuer, self.domain, "CredentialAnchor", CREDENTIAL_ANCHOR, message)
+
+    def revocation_signature(
+        self, issuer: LocalAccount, credential_hash: bytes, reason: bytes
+    ) -> bytes:
+        message = {"credentialHash": credential_hash, "reason": reason}
+        return sign(issuer, self.domain, "CredentialRevocation", CREDENTIAL_REVOCATION, message)
+
+    def anchor(self, issuer: str, credential_hash: bytes, signature: bytes) -> Receipt:
+        return self._chain.transact(self.bound, "anchor", issuer, credential_hash, signature)
+
+    def revoke(
+        self, issuer: str, credential_hash: bytes, reason: bytes, signature: bytes
+    ) -> Receipt:
+        return self._chain.transact(
+            self.bound, "revoke", issuer, credential_hash, reason, signature
+        )
+
+    def status(self, credential_hash: bytes) -> CredentialStatus:
+        issuer, anchored_at, revoked_at, reason = self._chain.call(
+            self.bound, "statusOf", credential_hash
+        )
+        return CredentialStatus(
+            None if issuer == ZERO_ADDRESS else issuer, anchored_at, revoked_at, bytes(reason)
+        )
