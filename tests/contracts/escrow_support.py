@@ -118,3 +118,20 @@ def mint_and_approve(
 ) -> None:
     chain.transact(token, "mint", owner.address, amount, sender=owner, gas=100_000)
     chain.transact(token, "approve", spender, amount, sender=owner, gas=100_000)
+
+
+def fund(chain: Chain, to: str, amount: int = 10**18) -> None:
+    """Send ether to a signing-only account (partners, arbiters) so it can send transactions."""
+    sender = chain.accounts[9]
+    w3 = chain.w3
+    tx = {
+        "to": to,
+        "value": amount,
+        "gas": 21_000,
+        "nonce": w3.eth.get_transaction_count(sender.address, "pending"),
+        "chainId": chain.chain_id,
+        "maxFeePerGas": 2 * w3.eth.get_block("latest")["baseFeePerGas"] + 10**9,
+        "maxPriorityFeePerGas": 10**9,
+    }
+    tx_hash = w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
+    assert w3.eth.wait_for_transaction_receipt(tx_hash)["status"] == 1
