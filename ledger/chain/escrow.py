@@ -1,0 +1,435 @@
+"""Gateways to MilestoneEscrow and DisputeResolution: deposits, releases, claims, disputes.
+
+Partners sign releases and settlements with EIP-712 in each contract's own domain; the
+gateways collect the signatures in the ascending signer order the contracts require. Gas
+limits are explicit where the cost is known (a Merkle claim grows by about 1k gas per proof
+level), which spares an estimate per transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+from eth_account.signers.local import LocalAccount
+
+from ledger.chain.eip712 import Domain, sign, sign_by_all, struct
+from ledger.chain.gateway import Bound, Chain, Receipt
+from ledger.chain.payout_tree import PayoutTree
+from ledger.chain.registry import Outcome
+
+RELEASE = struct("projectId uint256", "milestoneId uint256", "root bytes32", "total uint256")
+SETTLEMENT = struct("disputeId uint256", "outcome uint8", "newRoot bytes32", "newTotal uint256")
+
+ZERO_ROOT = bytes(32)
+
+# Gas limits: measured costs with a margin (see docs/contracts-escrow.md).
+GAS_DEPOSIT = 200_000
+GAS_RELEASE = 200_000
+GAS_PER_SIGNATURE = 15_000
+GAS_CLAIM = 160_000
+GAS_PER_PROOF_LEVEL = 3_000
+GAS_SWEEP = 120_000
+GAS_REFUND = 160_000
+GAS_DISPUTE = 250_000
+
+
+class MilestoneStatus(IntEnum):
+    PLANNED = 0
+    RELEASED = 1
+    SWEPT = 2
+    REJECTED = 3
+
+
+class Subject(IntEnum):
+    MILESTONE = 0
+    SNAPSHOT = 1
+    CONTRIBUTION = 2
+
+
+class DisputeStatus(IntEnum):
+    NONE = 0
+    OPEN = 1
+    SETTLED = 2
+    RULED = 3
+    LAPSED = 4
+
+
+@dataclass(frozen=True)
+class EscrowMilestone:
+    """A milestone as the escrow holds it."""
+
+    root: bytes
+    total: int
+    claimed: int
+    released_at: int
+    claims_open_at: int
+    claim_deadline: int
+    status: MilestoneStatus
+
+
+@dataclass(frozen=True)
+class ProjectFunds:
+    """A project's books in the escrow (see ``Funds`` in IMilestoneEscrow.sol)."""
+
+    deposited: int
+    available: int
+    paid_out: int
+    fees_owed: int
+    refund_pool: int
+    refunded: int
+    funders: int
+    refunded_funders: int
+    open_milestones: int
+    refunds_opened: bool
+
+
+@dataclass(frozen=True)
+class Dispute:
+    project_id: int
+    subject_id: int
+    evidence_hash: bytes
+    opened_by: str
+    opened_at: int
+    subject: Subject
+    status: DisputeStatus
+    outcome: Outcome
+
+
+def _release_message(project_id: int, milestone_id: int, root: bytes, total: int) -> dict:
+    return {"projectId": project_id, "milestoneId": milestone_id, "root": root, "total": total}
+
+
+class MilestoneEscrowGateway:
+    """Fund a project, release milestones by quorum, claim payouts, sweep, refund."""
+
+    NAME = "MilestoneEscrow"
+
+    def __init__(self, chain: Chain, bound: Bound) -> None:
+        self._chain = chain
+        self.bound = bound
+
+    @property
+    def address(self) -> str:
+        return self.bound.address
+
+    @property
+    def domain(self) -> Domain:
+        return Domain(self.NAME, self._chain.chain_id, self.bound.address)
+
+    def bind_disputes(self, disputes: str, *, sender: LocalAccount | None = None) -> Receipt:
+        """Bind the disputes contract (operator only, once)."""
+        return self._chain.transact(self.bound, "bindDisputes", disputes, sender=sender)
+
+    def deposit(self, project_id: int, amount: int, *, sender: LocalAccount) -> Receipt:
+        """Deposit ``amount`` wei of ETH into a project whose asset is ETH."""
+        return self._chain.transact(
+            self.bound, "deposit", project_id, sender=sender, value=amount, gas=GAS_DEPOSIT
+        )
+
+    def deposit_token(self, project_id: int, amount: int, *, sender: LocalAccount) -> Receipt:
+        """Deposit ERC-20 units (the escrow must be approved for them first)."""
+        return self._chain.transact(
+            self.bound, "depositToken", project_id, amount, sender=sender, gas=GAS_DEPOSIT
+        )
+
+    def release_signatures(
+        self,
+        project_id: int,
+        milestone_id: int,
+        root: bytes,
+        total: int,
+        signers: Sequence[LocalAccount],
+    ) -> list[bytes]:
+        """The partners' release signatures, in ascending signer order."""
+        message = {
+            "projectId": project_id,
+            "milestoneId": milestone_id,
+            "root": root,
+            "total": total,
+        }
+        return sign_by_all(signers, self.domain, "Release", RELEASE, message)
+
+    def arbiter_release_signature(
+        self, project_id: int, milestone_id: int, root: bytes, total: int, arbiter: LocalAccount
+    ) -> bytes:
+        message = {
+            "projectId": project_id,
+            "milestoneId": milestone_id,
+            "root": root,
+            "total": total,
+        }
+        return sign(arbiter, self.domain, "Release", RELEASE, message)
+
+    def release(
+        self,
+        project_id: int,
+        milestone_id: int,
+        root: bytes,
+        total: int,
+        signers: Sequence[LocalAccount],
+        *,
+        arbiter: LocalAccount | None = None,
+        sender: LocalAccount | None = None,
+    ) -> Receipt:
+        """Release a milestone with the given partners' (and optionally an arbiter's) signatures."""
+        signatures = self.release_signatures(project_id, milestone_id, root, total, signers)
+        arbiter_sig = (
+            self.arbiter_release_signature(project_id, milestone_id, root, total, arbiter)
+            if arbiter
+            else b""
+        )
+        return self.release_signed(
+            project_id, milestone_id, root, total, signatures, arbiter_sig, sender=sender
+        )
+
+    def release_signed(
+        self,
+        project_id: int,
+        milestone_id: int,
+        root: bytes,
+        total: int,
+        signatures: Sequence[bytes],
+        arbiter_signature: bytes = b"",
+        *,
+        sender: LocalAccount | None = None,
+    ) -> Receipt:
+        """Submit release signatures collected elsewhere."""
+        gas = GAS_RELEASE + GAS_PER_SIGNATURE * (len(signatures) + 1)
+        return self._chain.transact(
+            self.bound,
+            "release",
+            project_id,
+            milestone_id,
+            root,
+            total,
+            list(signatures),
+            arbiter_signature,
+            sender=sender,
+            gas=gas,
+        )
+
+    def claim(
+        self,
+        project_id: int,
+        milestone_id: int,
+        index: int,
+        account: str,
+        amount: int,
+        proof: Sequence[bytes],
+        *,
+        sender: LocalAccount | None = None,
+        gas: int | None = None,
+    ) -> Receipt:
+        """Claim one leaf; the funds go to ``account`` whoever sends it."""
+        gas = gas or GAS_CLAIM + GAS_PER_PROOF_LEVEL * len(proof)
+        return self._chain.transact(
+            self.bound,
+            "claim",
+            project_id,
+            milestone_id,
+            index,
+            account,
+            amount,
+            list(proof),
+            sender=sender,
+            gas=gas,
+        )
+
+    def claim_leaf(
+        self,
+        project_id: int,
+        milestone_id: int,
+        tree: PayoutTree,
+        index: int,
+        *,
+        sender: LocalAccount | None = None,
+    ) -> Receipt:
+        """Claim leaf ``index`` of ``tree`` with its proof."""
+        payout = tree.payouts[index]
+        return self.claim(
+            project_id,
+            milestone_id,
+            index,
+            payout.account,
+            payout.amount,
+            tree.proof(index),
+            sender=sender,
+        )
+
+    def sweep(
+        self, project_id: int, milestone_id: int, *, sender: LocalAccount | None = None
+    ) -> Receipt:
+        """Return a milestone's unclaimed rest to the pool once its claim window is over."""
+        return self._chain.transact(
+            self.bound, "sweep", project_id, milestone_id, sender=sender, gas=GAS_SWEEP
+        )
+
+    def refund(self, project_id: int, *, sender: LocalAccount) -> Receipt:
+        """Refund ``sender``'s share of a terminated project's pool."""
+        return self._chain.transact(self.bound, "refund", project_id, sender=sender, gas=GAS_REFUND)
+
+    def withdraw_fee(self, project_id: int, *, sender: LocalAccount) -> Receipt:
+        """Withdraw the arbiter fees credited to ``sender`` in a project."""
+        return self._chain.transact(
+            self.bound, "withdrawFee", project_id, sender=sender, gas=GAS_REFUND
+        )
+
+    # ------------------------------------------------------------------ views
+
+    def milestone(self, project_id: int, milestone_id: int) -> EscrowMilestone:
+        raw = self._chain.call(self.bound, "milestoneOf", project_id, milestone_id)
+        root, total, claimed, released_at, opens, deadline, status = raw
+        return EscrowMilestone(
+            bytes(root), total, claimed, released_at, opens, deadline, MilestoneStatus(status)
+        )
+
+    def funds(self, project_id: int) -> ProjectFunds:
+        raw = self._chain.call(self.bound, "fundsOf", project_id)
+        return ProjectFunds(*raw)
+
+    def available(self, project_id: int) -> int:
+        return int(self._chain.call(self.bound, "available", project_id))
+
+    def deposit_of(self, project_id: int, funder: str) -> int:
+        return int(self._chain.call(self.bound, "depositOf", project_id, funder))
+
+    def fee_of(self, project_id: int, arbiter: str) -> int:
+        return int(self._chain.call(self.bound, "feeOf", project_id, arbiter))
+
+    def dust(self, project_id: int) -> int:
+        return int(self._chain.call(self.bound, "dust", project_id))
+
+    def is_released(self, project_id: int, milestone_id: int) -> bool:
+        return bool(self._chain.call(self.bound, "isReleased", project_id, milestone_id))
+
+    def is_claimed(self, project_id: int, milestone_id: int, index: int) -> bool:
+        return bool(self._chain.call(self.bound, "isClaimed", project_id, milestone_id, index))
+
+
+class DisputeResolutionGateway:
+    """Open disputes, settle them by every partner's signature, rule as arbiter, let them lapse."""
+
+    NAME = "DisputeResolution"
+
+    def __init__(self, chain: Chain, bound: Bound) -> None:
+        self._chain = chain
+        self.bound = bound
+
+    @property
+    def address(self) -> str:
+        return self.bound.address
+
+    @property
+    def domain(self) -> Domain:
+        return Domain(self.NAME, self._chain.chain_id, self.bound.address)
+
+    def open_dispute(
+        self,
+        project_id: int,
+        subject: Subject,
+        subject_id: int,
+        evidence_hash: bytes,
+        *,
+        sender: LocalAccount,
+    ) -> int:
+        """Open a dispute as partner ``sender``; returns its id."""
+        receipt = self._chain.transact(
+            self.bound,
+            "open",
+            project_id,
+            int(subject),
+            subject_id,
+            evidence_hash,
+            sender=sender,
+            gas=GAS_DISPUTE,
+        )
+        (event,) = self._chain.decode_events(self.bound, "DisputeOpened", receipt)
+        return int(event["args"]["disputeId"])
+
+    def settlement_signatures(
+        self,
+        dispute_id: int,
+        outcome: Outcome,
+        new_root: bytes,
+        new_total: int,
+        signers: Sequence[LocalAccount],
+    ) -> list[bytes]:
+        message = {
+            "disputeId": dispute_id,
+            "outcome": int(outcome),
+            "newRoot": new_root,
+            "newTotal": new_total,
+        }
+        return sign_by_all(signers, self.domain, "Settlement", SETTLEMENT, message)
+
+    def settle(
+        self,
+        dispute_id: int,
+        outcome: Outcome,
+        signers: Sequence[LocalAccount],
+        *,
+        new_root: bytes = ZERO_ROOT,
+        new_total: int = 0,
+        sender: LocalAccount | None = None,
+    ) -> Receipt:
+        """Settle with every partner's signature (mediation)."""
+        sigs = self.settlement_signatures(dispute_id, outcome, new_root, new_total, signers)
+        return self._chain.transact(
+            self.bound,
+            "settle",
+            dispute_id,
+            int(outcome),
+            new_root,
+            new_total,
+            sigs,
+            sender=sender,
+            gas=GAS_DISPUTE + GAS_PER_SIGNATURE * len(sigs),
+        )
+
+    def rule(
+        self,
+        dispute_id: int,
+        outcome: Outcome,
+        *,
+        sender: LocalAccount,
+        new_root: bytes = ZERO_ROOT,
+        new_total: int = 0,
+        fee: int = 0,
+    ) -> Receipt:
+        """Rule as arbiter ``sender``, with a fee from the project's pool."""
+        return self._chain.transact(
+            self.bound,
+            "rule",
+            dispute_id,
+            int(outcome),
+            new_root,
+            new_total,
+            fee,
+            sender=sender,
+            gas=GAS_DISPUTE,
+        )
+
+    def lapse(self, dispute_id: int, *, sender: LocalAccount | None = None) -> Receipt:
+        """Apply the agreement's lapse outcome once the arbitration period is over."""
+        return self._chain.transact(self.bound, "lapse", dispute_id, sender=sender, gas=GAS_DISPUTE)
+
+    # ------------------------------------------------------------------ views
+
+    def dispute(self, dispute_id: int) -> Dispute:
+        raw = self._chain.call(self.bound, "disputeOf", dispute_id)
+        pid, sid, evidence, by, at, subject, status, outcome = raw
+        return Dispute(
+            pid,
+            sid,
+            bytes(evidence),
+            by,
+            at,
+            Subject(subject),
+            DisputeStatus(status),
+            Outcome(outcome),
+        )
+
+    def is_frozen(self, project_id: int, milestone_id: int) -> bool:
+        return bool(self._chain.call(self.bound, "isFrozen", project_id, milestone_id))
