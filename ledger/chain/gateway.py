@@ -329,11 +329,16 @@ class Chain:
         except requests.exceptions.RequestException as exc:
             raise ChainUnavailable(f"the chain node does not answer: {exc}") from None
         except Web3Exception as exc:
-            raise ChainError(f"chain call failed: {exc}") from None
+            raise ChainError(
+                f"{contract or 'chain'} call failed: {exc}", contract=contract
+            ) from None
 
     def _reverted(self, contract: str, exc: ContractLogicError) -> ContractReverted:
         data = exc.data if isinstance(exc.data, str) else ""
-        raw = bytes.fromhex(data.removeprefix("0x")) if data else b""
+        try:
+            raw = bytes.fromhex(data.removeprefix("0x"))
+        except ValueError:  # e.g. eth-tester's "no data" for an out-of-gas failure
+            raw = b""
         known = self._errors.get(raw[:4])
         if known is None:
             reason = str(exc.message or exc).removeprefix("execution reverted: ")

@@ -61,7 +61,8 @@ def test_app_opens_and_closes_its_runtime(seeded_settings: Callable[..., Setting
 
     with TestClient(app) as client:
         blocks = client.get("/health").json()["chain"]["block_number"]
-    assert blocks == len(CONTRACTS)  # one deployment per block
+    wiring = sum(1 for spec in CONTRACTS.values() if spec.wire)
+    assert blocks == len(CONTRACTS) + wiring  # one transaction per block
 
     # closed at shutdown: the chain folder can be opened again by someone else
     again = open_runtime(settings)

@@ -85,6 +85,27 @@ def test_dependency_redeployed_takes_dependents_along(engine, chain: Chain, buil
     assert chain.call(anchor, "registry") == again["ProjectRegistry"]
 
 
+def test_escrow_is_bound_to_the_disputes_contract(engine, chain: Chain, build: Build) -> None:  # type: ignore[no-untyped-def]
+    in_use = addresses(ensure_deployed(engine=engine, chain=chain, build=build))
+    escrow = chain.at(build["MilestoneEscrow"], in_use["MilestoneEscrow"])
+    assert chain.call(escrow, "disputes") == in_use["DisputeResolution"]
+    background = chain.at(build["BackgroundEscrow"], in_use["BackgroundEscrow"])
+    assert chain.code(background.address)
+
+
+def test_coupled_contracts_are_redeployed_together(engine, chain: Chain, build: Build) -> None:  # type: ignore[no-untyped-def]
+    first = addresses(ensure_deployed(engine=engine, chain=chain, build=build))
+    stale(engine, "DisputeResolution")  # the escrow's binding is set-once: it must follow
+
+    again = addresses(ensure_deployed(engine=engine, chain=chain, build=build))
+    assert again["DisputeResolution"] != first["DisputeResolution"]
+    assert again["MilestoneEscrow"] != first["MilestoneEscrow"]
+    assert again["BackgroundEscrow"] != first["BackgroundEscrow"]  # built on the escrow
+    assert again["ProjectRegistry"] == first["ProjectRegistry"]
+    escrow = chain.at(build["MilestoneEscrow"], again["MilestoneEscrow"])
+    assert chain.call(escrow, "disputes") == again["DisputeResolution"]
+
+
 def test_redeploys_when_address_has_no_code(engine, chain: Chain, build: Build) -> None:  # type: ignore[no-untyped-def]
     with session_scope(engine) as session:
         for name in CONTRACTS:

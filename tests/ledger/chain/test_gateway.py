@@ -122,3 +122,11 @@ def test_rpc_chain_reports_anvil_chain_id(anvil_url: str) -> None:
     chain = rpc_chain(anvil_url, anvil_accounts())
     assert chain.backend == "rpc"
     assert chain.chain_id == 31337
+
+
+def test_out_of_gas_is_a_chain_error_not_a_crash(chain: Chain, probe: Bound) -> None:
+    from ledger.errors import ChainError
+
+    with pytest.raises(ChainError) as exc:
+        chain.transact(probe, "set", 1, 1, gas=22_000)  # far too little for an SSTORE
+    assert "GatewayProbe" in str(exc.value)
