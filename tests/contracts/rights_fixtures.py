@@ -12,11 +12,14 @@ import dataclasses
 from dataclasses import dataclass
 
 import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from ledger.chain.compiler import Build
-from ledger.chain.gateway import Chain, Receipt
+from ledger.chain.eip712 import Domain, StructType
+from ledger.chain.gateway import Bound, Chain, Receipt
 from ledger.chain.registry import UNBOUNDED, Bracket, ProjectRegistryGateway, Side, Tier
 from ledger.chain.rights import (
     ForegroundRegistryGateway,
@@ -128,3 +131,18 @@ def make_env(
 @pytest.fixture
 def env(chain: Chain, build: Build, registry: ProjectRegistryGateway) -> RightsEnv:
     return make_env(chain, build, registry)
+
+
+def recovered(
+    domain: Domain, primary: str, fields: StructType, message: dict[str, object], signature: bytes
+) -> str:
+    """The address a signature recovers to over ``message`` (as a contract sees it, lower-case)."""
+    signable = encode_typed_data(
+        domain_data=domain.as_dict(), message_types={primary: fields}, message_data=message
+    )
+    return Account.recover_message(signable, signature=signature).lower()
+
+
+def deploy_token(chain: Chain, build: Build) -> Bound:
+    bound, _ = chain.deploy(build["RightsTestToken"])
+    return bound

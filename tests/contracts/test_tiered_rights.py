@@ -5,27 +5,24 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils import to_checksum_address
 
 from ledger.chain.compiler import Build
-from ledger.chain.eip712 import Domain
 from ledger.chain.gateway import Chain
 from ledger.chain.registry import ProjectRegistryGateway, Tier
 from ledger.chain.rights import SNAPSHOT, NegotiatedSplit, RightsColumn
 from ledger.errors import ContractReverted
-from tests.contracts.rights_fixtures import INPUTS, ROOT, RightsEnv, env, make_env, reverted
+from tests.contracts.rights_fixtures import (
+    INPUTS,
+    ROOT,
+    RightsEnv,
+    env,
+    make_env,
+    recovered,
+    reverted,
+)
 
 __all__ = ["env"]
-
-
-def recovered(domain: Domain, message: dict[str, object], signature: bytes) -> str:
-    """The address a signature recovers to over another message (as the contract sees it)."""
-    signable = encode_typed_data(
-        domain_data=domain.as_dict(), message_types={"Snapshot": SNAPSHOT}, message_data=message
-    )
-    return Account.recover_message(signable, signature=signature).lower()
 
 
 def core(env: RightsEnv, foreign_total: int) -> RightsColumn:
@@ -219,7 +216,7 @@ def test_snapshot_signature_replayed_on_other_snapshot_id_refused(env: RightsEnv
         exc,
         "PartnerQuorumNotPartner",
         index=0,
-        signer=recovered(env.rights.domain, message, sigs[0]),
+        signer=recovered(env.rights.domain, "Snapshot", SNAPSHOT, message, sigs[0]),
     )
 
 
@@ -239,7 +236,7 @@ def test_snapshot_signature_replayed_on_other_project_refused(
         exc,
         "PartnerQuorumNotPartner",
         index=0,
-        signer=recovered(env.rights.domain, message, sigs[0]),
+        signer=recovered(env.rights.domain, "Snapshot", SNAPSHOT, message, sigs[0]),
     )
 
 
