@@ -67,6 +67,12 @@ CONTRACTS: dict[str, Spec] = {
         ("ProjectRegistry", "MilestoneEscrow"),
         lambda chain, d: (d["ProjectRegistry"], d["MilestoneEscrow"]),
     ),
+    "TieredRights": Spec(("ProjectRegistry",), lambda chain, d: (d["ProjectRegistry"],)),
+    # deploys its own RevenueSharing (read it with revenue()), so fees cannot be rerouted
+    "ForegroundRegistry": Spec(
+        ("ProjectRegistry", "TieredRights"),
+        lambda chain, d: (d["ProjectRegistry"], d["TieredRights"]),
+    ),
 }
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -32,6 +33,12 @@ from ledger.settings import DEV_MNEMONIC, Settings
 
 ROOT = project_root()
 REQUIRE_ALL = os.environ.get("IPLEDGER_TEST_REQUIRE_ALL") == "1"
+
+# Property tests drive real contracts, a few transactions per step: the default profile keeps
+# `make test` within minutes; IPLEDGER_HYPOTHESIS_PROFILE=thorough runs many more examples.
+settings.register_profile("default", max_examples=10, deadline=None)
+settings.register_profile("thorough", max_examples=200, deadline=None)
+settings.load_profile(os.environ.get("IPLEDGER_HYPOTHESIS_PROFILE", "default"))
 
 
 def unavailable(reason: str) -> None:

@@ -216,6 +216,13 @@ class Chain:
             raise ChainError(f"deploying {artifact.name} created no contract")
         return self.at(artifact, receipt.contract_address), receipt
 
+    def send_value(
+        self, to: str, value: int, *, sender: LocalAccount | None = None, gas: int = 21_000
+    ) -> Receipt:
+        """Send ether to an account (e.g. fund a partner's key in a simulation)."""
+        tx = {"to": Web3.to_checksum_address(to)}
+        return self._send("transfer", tx, sender or self.operator, gas, value)
+
     def call(self, bound: Bound, function: str, *args: Any, block: int | str = "latest") -> Any:
         """Run a view (or simulate any function) without a transaction."""
         fn = bound.contract.get_function_by_name(function)(*args)

@@ -44,8 +44,8 @@ def reverted(exc: pytest.ExceptionInfo[ContractReverted], error: str, **values: 
 
 
 def fund(chain: Chain, address: str, value: int) -> Receipt:
-    """Send ether from the operator (the gateway has no public plain transfer yet)."""
-    return chain._send("transfer", {"to": address}, chain.operator, 21_000, value)
+    """Send ether from the operator."""
+    return chain.send_value(address, value)
 
 
 @dataclass(frozen=True)
@@ -144,5 +144,5 @@ def recovered(
 
 
 def deploy_token(chain: Chain, build: Build) -> Bound:
-    bound, _ = chain.deploy(build["RightsTestToken"])
+    bound, _ = chain.deploy(build["TestToken"], "Test Token", "TT")
     return bound

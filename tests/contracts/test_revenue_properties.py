@@ -80,9 +80,7 @@ def test_credits_match_model_for_any_payments(
 ) -> None:
     env = make_env(eth_chain, build, registry)
 
-    @settings(
-        max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-    )
+    @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(shares=columns(tier), amounts=payments)
     def check(shares: tuple[int, ...], amounts: list[int]) -> None:
         run(env, tier, shares, amounts)

@@ -130,3 +130,13 @@ def test_out_of_gas_is_a_chain_error_not_a_crash(chain: Chain, probe: Bound) -> 
     with pytest.raises(ChainError) as exc:
         chain.transact(probe, "set", 1, 1, gas=22_000)  # far too little for an SSTORE
     assert "GatewayProbe" in str(exc.value)
+
+
+def test_send_value_moves_ether(chain: Chain) -> None:
+    from tests.contracts.conftest import key
+
+    fresh = key("fresh account").address
+    before = chain.balance(chain.operator.address)
+    receipt = chain.send_value(fresh, 12_345)
+    assert chain.balance(fresh) == 12_345
+    assert before - chain.balance(chain.operator.address) >= 12_345 + receipt.gas_used
