@@ -2,6 +2,7 @@
 
     python scripts/bench.py compile [--runs N] [--json]
     python scripts/bench.py replay  [--blocks N] [--json]
+    python scripts/bench.py gas     [--json]
 
 Results, with the machine and versions, are kept in docs/BENCHMARKS.md.
 """
@@ -150,6 +151,30 @@ def replay_suite(
         **_environment(),
     }
     _emit(result, as_json, "embedded chain: write vs replay")
+
+
+@app.command("gas")
+def gas_suite(as_json: JsonFlag = False) -> None:
+    """Gas of the lifecycle's calls against a minimal Merkle distributor and PaymentSplitter."""
+    import gas_report
+
+    root = project_root()
+    result = {**gas_report.run(root / ".ipledger" / "build"), **_environment()}
+    if as_json:
+        print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
+        return
+    table = Table(title="gas (embedded chain, quorum 2)")
+    table.add_column("measure")
+    table.add_column("gas", justify="right")
+    for key, value in result.items():
+        if isinstance(value, dict):
+            for size, gas in value.items():
+                table.add_row(f"{key}[{size}]", f"{gas:,}" if isinstance(gas, int) else str(gas))
+        elif isinstance(value, float):
+            table.add_row(key, f"{value:.4f}")
+        else:
+            table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
 
 
 if __name__ == "__main__":

@@ -206,12 +206,13 @@ class Chain:
         *args: Any,
         sender: LocalAccount | None = None,
         gas: int | None = None,
+        value: int = 0,
     ) -> tuple[Bound, Receipt]:
-        """Deploy a compiled contract; returns the handle and the receipt."""
+        """Deploy a compiled contract (``value`` for a payable constructor)."""
         self.register_errors(artifact)
         factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         data = factory.constructor(*args).data_in_transaction
-        receipt = self._send(artifact.name, {"data": data}, sender or self.operator, gas, 0)
+        receipt = self._send(artifact.name, {"data": data}, sender or self.operator, gas, value)
         if receipt.contract_address is None:
             raise ChainError(f"deploying {artifact.name} created no contract")
         return self.at(artifact, receipt.contract_address), receipt
