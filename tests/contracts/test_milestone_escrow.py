@@ -30,8 +30,8 @@ ZERO = "0x" + "00" * 20
 def conserved(env: Env, paid_out: int) -> None:
     """Contract balance == deposits - paid out, and the books add up."""
     funds = env.escrow.funds(env.pid)
-    assert funds.paid_out == paid_out
-    assert env.chain.balance(env.escrow.address) == funds.deposited - funds.paid_out
+    assert env.paid_out() == paid_out
+    assert env.chain.balance(env.escrow.address) == funds.deposited - paid_out
 
 
 # ---------------------------------------------------------------------- lifecycle
