@@ -86,20 +86,28 @@ contract MilestoneEscrow is Ownable, EIP712, MilestoneEscrowFunds {
         uint256 amount,
         bytes32[] calldata proof
     ) external nonReentrant {
-        Milestone storage m = _released(projectId, milestoneId);
-        if (m.frozen) revert MilestoneEscrowFrozen(projectId, milestoneId);
-        if (block.timestamp < m.claimsOpenAt) revert MilestoneEscrowClaimsNotOpen(projectId, milestoneId, m.claimsOpenAt);
-        if (block.timestamp > m.claimDeadline) revert MilestoneEscrowClaimsClosed(projectId, milestoneId, m.claimDeadline);
+        Milestone storage m = _milestones[projectId][milestoneId];
+        {
+            // One read of the packed slot; the checks come in the same order as in sweep.
+            (uint40 opensAt, uint40 deadline, MilestoneStatus status, bool frozen) =
+                (m.claimsOpenAt, m.claimDeadline, m.status, m.frozen);
+            if (status != MilestoneStatus.Released) revert MilestoneEscrowNotReleased(projectId, milestoneId, status);
+            if (frozen) revert MilestoneEscrowFrozen(projectId, milestoneId);
+            if (block.timestamp < opensAt) revert MilestoneEscrowClaimsNotOpen(projectId, milestoneId, opensAt);
+            if (block.timestamp > deadline) revert MilestoneEscrowClaimsClosed(projectId, milestoneId, deadline);
+        }
         uint256 bit = 1 << (index & 0xff);
         uint256 word = _claimed[projectId][milestoneId][index >> 8];
         if (word & bit != 0) revert MilestoneEscrowAlreadyClaimed(projectId, milestoneId, index);
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(index, account, amount))));
-        if (!MerkleProof.verifyCalldata(proof, m.root, leaf)) revert MilestoneEscrowInvalidProof(projectId, milestoneId, index);
-        uint256 claimed = m.claimed + amount;
-        if (claimed > m.total) revert MilestoneEscrowExceedsTotal(projectId, milestoneId, m.claimed, amount, m.total);
+        {
+            bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(index, account, amount))));
+            if (!MerkleProof.verifyCalldata(proof, m.root, leaf)) revert MilestoneEscrowInvalidProof(projectId, milestoneId, index);
+        }
+        (uint256 total, uint256 before) = (m.total, m.claimed);
+        if (before + amount > total) revert MilestoneEscrowExceedsTotal(projectId, milestoneId, before, amount, total);
 
         _claimed[projectId][milestoneId][index >> 8] = word | bit;
-        m.claimed = uint128(claimed); // claimed <= total < 2^128, checked above
+        m.claimed = uint128(before + amount); // at most total < 2^128, checked above
         emit Claimed(projectId, milestoneId, index, account, amount);
         _send(m.token, account, amount);
     }
