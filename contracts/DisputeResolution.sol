@@ -2,91 +2,21 @@
 pragma solidity 0.8.30;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {IDisputeResolution, Subject} from "./IDisputeResolution.sol";
+import {Dispute, DisputeStatus, IDisputeResolution, Subject} from "./IDisputeResolution.sol";
 import {IMilestoneEscrow, Milestone, MilestoneStatus} from "./IMilestoneEscrow.sol";
 import {Agreement, Outcome} from "./IPLedgerTypes.sol";
 import {ProjectRegistry} from "./ProjectRegistry.sol";
 
 /// @title DisputeResolution
 /// @notice Med-Arb disputes. A partner opens one on a milestone, snapshot or contribution; an open
-/// milestone dispute freezes that milestone in the escrow. It resolves once: by a settlement every
+/// milestone dispute freezes that milestone in the escrow (this contract tells the escrow when the
+/// first dispute on a milestone opens and the last one resolves). It resolves once: by a settlement every
 /// partner signs (mediation), by an arbiter's ruling within the arbitration period, or, after the
 /// period, by the agreement's lapse outcome (anyone may trigger it). The operator has no role here.
 contract DisputeResolution is IDisputeResolution, EIP712 {
-    /// @notice Where a dispute stands.
-    enum Status {
-        None,
-        Open,
-        Settled,
-        Ruled,
-        Lapsed
-    }
-
-    /// @notice One dispute. `subjectId` is a milestone, snapshot or contribution id of the project.
-    struct Dispute {
-        uint256 projectId;
-        uint256 subjectId;
-        bytes32 evidenceHash;
-        address openedBy;
-        uint64 openedAt;
-        Subject subject;
-        Status status;
-        Outcome outcome;
-    }
-
     bytes32 private constant SETTLEMENT_TYPEHASH =
         keccak256("Settlement(uint256 disputeId,uint8 outcome,bytes32 newRoot,uint256 newTotal)");
     uint256 private constant BPS = 10_000;
-
-    // ------------------------------------------------------------------ errors
-
-    /// @notice Only a partner of the project may open a dispute.
-    error DisputeResolutionNotPartner(uint256 projectId, address account);
-    /// @notice Only an arbiter of the project may rule.
-    error DisputeResolutionNotArbiter(uint256 projectId, address account);
-    /// @notice The milestone can no longer be disputed: disputes close when its claims open (`deadline`), or
-    /// at once (deadline 0) when it was swept or rejected.
-    error DisputeResolutionWindowClosed(uint256 projectId, uint256 milestoneId, uint256 deadline);
-    /// @notice No dispute has this id.
-    error DisputeResolutionUnknownDispute(uint256 disputeId);
-    /// @notice The dispute was resolved already.
-    error DisputeResolutionAlreadyResolved(uint256 disputeId, Status status);
-    /// @notice A resolution needs an outcome (Uphold, Reject or Replace).
-    error DisputeResolutionInvalidOutcome(Outcome outcome);
-    /// @notice The arbitration period ended at `deadline`: the dispute can only lapse or be settled.
-    error DisputeResolutionArbitrationOver(uint256 disputeId, uint256 deadline);
-    /// @notice The arbitration period runs until `deadline`; it can't lapse before.
-    error DisputeResolutionArbitrationRunning(uint256 disputeId, uint256 deadline);
-    /// @notice The fee exceeds the agreement's cap on the disputed amount.
-    error DisputeResolutionFeeAboveCap(uint256 fee, uint256 cap);
-
-    // ------------------------------------------------------------------ events
-
-    /// @notice A partner opened a dispute.
-    event DisputeOpened(
-        uint256 indexed disputeId,
-        uint256 indexed projectId,
-        Subject subject,
-        uint256 subjectId,
-        address indexed openedBy,
-        bytes32 evidenceHash
-    );
-    /// @notice Every partner signed a settlement.
-    event DisputeSettled(
-        uint256 indexed disputeId, uint256 indexed projectId, Outcome outcome, bytes32 newRoot, uint256 newTotal
-    );
-    /// @notice An arbiter ruled, with a fee taken from the project's pool.
-    event DisputeRuled(
-        uint256 indexed disputeId,
-        uint256 indexed projectId,
-        Outcome outcome,
-        bytes32 newRoot,
-        uint256 newTotal,
-        address indexed arbiter,
-        uint256 fee
-    );
-    /// @notice The arbitration period lapsed; the agreement's lapse outcome applies.
-    event DisputeLapsed(uint256 indexed disputeId, uint256 indexed projectId, Outcome outcome);
 
     // ------------------------------------------------------------------ storage
 
@@ -116,13 +46,14 @@ contract DisputeResolution is IDisputeResolution, EIP712 {
     {
         (uint16 partnerId,) = _registry.partnerOf(projectId, msg.sender);
         if (partnerId == 0) revert DisputeResolutionNotPartner(projectId, msg.sender);
+        uint256 openOnMilestone;
         if (subject == Subject.Milestone) {
             Milestone memory m = _escrow.milestoneOf(projectId, subjectId);
             if (m.status != MilestoneStatus.Planned) {
                 uint256 deadline = m.status == MilestoneStatus.Released ? m.claimsOpenAt : 0;
                 if (block.timestamp >= deadline) revert DisputeResolutionWindowClosed(projectId, subjectId, deadline);
             }
-            _openOnMilestone[projectId][subjectId] += 1;
+            openOnMilestone = ++_openOnMilestone[projectId][subjectId];
         }
         disputeId = ++_disputeCount;
         _disputes[disputeId] = Dispute({
@@ -132,10 +63,11 @@ contract DisputeResolution is IDisputeResolution, EIP712 {
             openedBy: msg.sender,
             openedAt: uint64(block.timestamp),
             subject: subject,
-            status: Status.Open,
+            status: DisputeStatus.Open,
             outcome: Outcome.None
         });
         emit DisputeOpened(disputeId, projectId, subject, subjectId, msg.sender, evidenceHash);
+        if (openOnMilestone == 1) _escrow.setFrozen(projectId, subjectId, true);
     }
 
     /// @notice Settle by mediation: every partner signs Settlement(disputeId,outcome,newRoot,newTotal),
@@ -150,7 +82,7 @@ contract DisputeResolution is IDisputeResolution, EIP712 {
         Dispute storage d = _open(disputeId, outcome);
         bytes32 digest = settlementDigest(disputeId, outcome, newRoot, newTotal);
         _registry.verifyAllPartners(d.projectId, digest, signatures);
-        _resolve(d, Status.Settled, outcome);
+        _resolve(d, DisputeStatus.Settled, outcome);
         emit DisputeSettled(disputeId, d.projectId, outcome, newRoot, newTotal);
         _apply(d, outcome, newRoot, newTotal, address(0), 0);
     }
@@ -166,7 +98,7 @@ contract DisputeResolution is IDisputeResolution, EIP712 {
         uint256 disputed = d.subject == Subject.Milestone ? _escrow.milestoneOf(d.projectId, d.subjectId).total : 0;
         uint256 cap = (disputed * agreement.arbiterFeeCapBps) / BPS;
         if (fee > cap) revert DisputeResolutionFeeAboveCap(fee, cap);
-        _resolve(d, Status.Ruled, outcome);
+        _resolve(d, DisputeStatus.Ruled, outcome);
         emit DisputeRuled(disputeId, d.projectId, outcome, newRoot, newTotal, msg.sender, fee);
         _apply(d, outcome, newRoot, newTotal, msg.sender, fee);
     }
@@ -177,7 +109,7 @@ contract DisputeResolution is IDisputeResolution, EIP712 {
         Agreement memory agreement = _registry.agreementOf(d.projectId);
         uint256 deadline = d.openedAt + agreement.arbitrationPeriod;
         if (block.timestamp <= deadline) revert DisputeResolutionArbitrationRunning(disputeId, deadline);
-        _resolve(d, Status.Lapsed, agreement.lapseOutcome);
+        _resolve(d, DisputeStatus.Lapsed, agreement.lapseOutcome);
         emit DisputeLapsed(disputeId, d.projectId, agreement.lapseOutcome);
         _apply(d, agreement.lapseOutcome, bytes32(0), 0, address(0), 0);
     }
@@ -212,22 +144,24 @@ contract DisputeResolution is IDisputeResolution, EIP712 {
 
     function _open(uint256 disputeId, Outcome outcome) private view returns (Dispute storage d) {
         d = _disputes[disputeId];
-        if (d.status == Status.None) revert DisputeResolutionUnknownDispute(disputeId);
-        if (d.status != Status.Open) revert DisputeResolutionAlreadyResolved(disputeId, d.status);
+        if (d.status == DisputeStatus.None) revert DisputeResolutionUnknownDispute(disputeId);
+        if (d.status != DisputeStatus.Open) revert DisputeResolutionAlreadyResolved(disputeId, d.status);
         if (outcome == Outcome.None) revert DisputeResolutionInvalidOutcome(outcome);
     }
 
-    function _resolve(Dispute storage d, Status status, Outcome outcome) private {
+    function _resolve(Dispute storage d, DisputeStatus status, Outcome outcome) private {
         d.status = status;
         d.outcome = outcome;
         if (d.subject == Subject.Milestone) _openOnMilestone[d.projectId][d.subjectId] -= 1;
     }
 
-    /// @dev Milestone outcomes (and any fee) go to the escrow; other subjects only record the outcome.
+    /// @dev Milestone outcomes (and any fee) go to the escrow, after unfreezing the milestone if no
+    /// other dispute on it is open; other subjects only record the outcome.
     function _apply(Dispute storage d, Outcome outcome, bytes32 newRoot, uint256 newTotal, address arbiter, uint256 fee)
         private
     {
         if (d.subject == Subject.Milestone) {
+            if (_openOnMilestone[d.projectId][d.subjectId] == 0) _escrow.setFrozen(d.projectId, d.subjectId, false);
             _escrow.applyRuling(d.projectId, d.subjectId, outcome, newRoot, newTotal, arbiter, fee);
         }
     }

@@ -12,29 +12,37 @@ enum MilestoneStatus {
     Rejected
 }
 
-/// @notice A milestone's payout as the escrow holds it.
+/// @notice A milestone's payout as the escrow holds it, packed so that a claim reads three slots
+/// (root; total and claimed; asset, claim window, status and freeze) and never the fourth.
 /// @param root Merkle root of the payout leaves (index, account, amount).
-/// @param total Amount set aside for the milestone.
-/// @param claimed Amount paid out by claims so far.
-/// @param releasedAt When the quorum released it.
+/// @param total Amount set aside for the milestone (at most 2^128 - 1).
+/// @param claimed Amount paid out by claims so far (never above total).
+/// @param token The project's asset, copied from the agreement at release: address(0) for ETH.
 /// @param claimsOpenAt First second claims are accepted (the dispute window ends just before).
 /// @param claimDeadline Last second claims are accepted; afterwards anyone may sweep the rest.
 /// @param status Where the milestone stands.
+/// @param frozen Whether a dispute on the milestone is open (set by the disputes contract).
+/// @param releasedAt When the quorum released it.
 struct Milestone {
     bytes32 root;
-    uint256 total;
-    uint256 claimed;
-    uint64 releasedAt;
-    uint64 claimsOpenAt;
-    uint64 claimDeadline;
+    uint128 total;
+    uint128 claimed;
+    address token;
+    uint40 claimsOpenAt;
+    uint40 claimDeadline;
     MilestoneStatus status;
+    bool frozen;
+    uint40 releasedAt;
 }
 
-/// @notice A project's funds in the escrow. Conservation, per project:
-/// deposited == available + unclaimed allocations + feesOwed + (refundPool - refunded) + paidOut.
+/// @notice A project's funds in the escrow. Claims are counted per milestone (`Milestone.claimed`),
+/// not here, so a claim touches no project-wide slot. Conservation, per project:
+/// deposited == available + Σ(total - claimed of open released milestones) + feesOwed
+///              + (refundPool - refunded) + paidOut,
+/// where paidOut = Σ(claimed of every milestone) + refunded + feesPaid is all that left the escrow.
 /// @param deposited Total ever deposited.
 /// @param available Not allocated to a milestone: the pool for releases, fees and refunds.
-/// @param paidOut Total sent out: claims, refunds and withdrawn fees.
+/// @param feesPaid Arbiter fees withdrawn so far.
 /// @param feesOwed Arbiter fees credited and not yet withdrawn.
 /// @param refundPool The pool fixed at the first refund (0 before).
 /// @param refunded Total refunded so far.
@@ -45,7 +53,7 @@ struct Milestone {
 struct Funds {
     uint256 deposited;
     uint256 available;
-    uint256 paidOut;
+    uint256 feesPaid;
     uint256 feesOwed;
     uint256 refundPool;
     uint256 refunded;
@@ -64,7 +72,7 @@ interface IMilestoneEscrow {
     error MilestoneEscrowDisputesAlreadyBound(address disputes);
     /// @notice The disputes contract can't be the zero address.
     error MilestoneEscrowInvalidDisputes(address disputes);
-    /// @notice Only the bound disputes contract may apply rulings.
+    /// @notice Only the bound disputes contract may apply rulings and freeze milestones.
     error MilestoneEscrowNotDisputes(address caller);
     /// @notice The deposit's kind (ETH or ERC-20) does not match the project's asset `token`.
     error MilestoneEscrowWrongAsset(uint256 projectId, address token);
@@ -88,7 +96,7 @@ interface IMilestoneEscrow {
     error MilestoneEscrowNotReleased(uint256 projectId, uint256 milestoneId, MilestoneStatus status);
     /// @notice An open dispute freezes the milestone.
     error MilestoneEscrowFrozen(uint256 projectId, uint256 milestoneId);
-    /// @notice A payout needs a non-zero root and total, and a total not below what was claimed.
+    /// @notice A payout needs a non-zero root, a total from 1 to 2^128 - 1, and a total not below what was claimed.
     error MilestoneEscrowInvalidPayout(bytes32 root, uint256 total);
     /// @notice The project's available pool can't cover `needed`.
     error MilestoneEscrowInsufficientFunds(uint256 projectId, uint256 available, uint256 needed);
@@ -106,6 +114,8 @@ interface IMilestoneEscrow {
     error MilestoneEscrowExceedsTotal(uint256 projectId, uint256 milestoneId, uint256 claimed, uint256 amount, uint256 total);
     /// @notice A ruling must have an outcome.
     error MilestoneEscrowInvalidOutcome(Outcome outcome);
+    /// @notice A claim window bound does not fit the milestone's 40-bit timestamps.
+    error MilestoneEscrowTimeOutOfRange(uint256 timestamp);
 
     // ------------------------------------------------------------------ events
 
@@ -144,6 +154,8 @@ interface IMilestoneEscrow {
     );
     /// @notice An arbiter withdrew its fees of a project.
     event FeeWithdrawn(uint256 indexed projectId, address indexed arbiter, uint256 amount);
+    /// @notice The disputes contract froze (a dispute opened) or unfroze (the last one resolved) a milestone.
+    event FreezeChanged(uint256 indexed projectId, uint256 indexed milestoneId, bool frozen);
 
     // ------------------------------------------------------------------ functions
 
@@ -157,6 +169,10 @@ interface IMilestoneEscrow {
         address arbiter,
         uint256 fee
     ) external;
+
+    /// @notice Freeze a milestone while a dispute on it is open, unfreeze it when the last one
+    /// resolves (disputes contract only). A frozen milestone can't be released, claimed or swept.
+    function setFrozen(uint256 projectId, uint256 milestoneId, bool frozen) external;
 
     /// @notice A milestone's payout and status.
     function milestoneOf(uint256 projectId, uint256 milestoneId) external view returns (Milestone memory);

@@ -66,7 +66,6 @@ abstract contract MilestoneEscrowFunds is IMilestoneEscrow, ReentrancyGuardTrans
         _refunded[projectId][msg.sender] = true;
         funds.refunded += share;
         funds.refundedFunders += 1;
-        funds.paidOut += share;
         emit Refunded(projectId, msg.sender, share);
         _pay(projectId, msg.sender, share);
     }
@@ -78,14 +77,14 @@ abstract contract MilestoneEscrowFunds is IMilestoneEscrow, ReentrancyGuardTrans
         Funds storage funds = _funds[projectId];
         _fees[projectId][msg.sender] = 0;
         funds.feesOwed -= fee;
-        funds.paidOut += fee;
+        funds.feesPaid += fee;
         emit FeeWithdrawn(projectId, msg.sender, fee);
         _pay(projectId, msg.sender, fee);
     }
 
     // ------------------------------------------------------------------ views
 
-    /// @notice The project's funds: deposits, pool, payouts, refund state.
+    /// @notice The project's funds: deposits, pool, fees, refund state (claims are per milestone).
     function fundsOf(uint256 projectId) external view returns (Funds memory) {
         return _funds[projectId];
     }
@@ -139,7 +138,12 @@ abstract contract MilestoneEscrowFunds is IMilestoneEscrow, ReentrancyGuardTrans
     /// @dev Send `amount` of the project's asset to `to`. Callers have updated their state first.
     function _pay(uint256 projectId, address to, uint256 amount) internal {
         if (amount == 0) return;
-        address token = _registry.agreementOf(projectId).token;
+        _send(_registry.agreementOf(projectId).token, to, amount);
+    }
+
+    /// @dev Send `amount` of `token` (address(0): ETH) to `to`. Callers have updated their state first.
+    function _send(address token, address to, uint256 amount) internal {
+        if (amount == 0) return;
         if (token == address(0)) Address.sendValue(payable(to), amount);
         else IERC20(token).safeTransfer(to, amount);
     }

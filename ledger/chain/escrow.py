@@ -8,7 +8,7 @@ level), which spares an estimate per transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -58,24 +58,35 @@ class DisputeStatus(IntEnum):
 
 @dataclass(frozen=True)
 class EscrowMilestone:
-    """A milestone as the escrow holds it."""
+    """A milestone as the escrow holds it (see ``Milestone`` in IMilestoneEscrow.sol).
+
+    ``token`` is the project's asset copied at release (the zero address for ETH); ``frozen``
+    tells whether a dispute on the milestone is open.
+    """
 
     root: bytes
     total: int
     claimed: int
-    released_at: int
+    token: str
     claims_open_at: int
     claim_deadline: int
     status: MilestoneStatus
+    frozen: bool
+    released_at: int
 
 
 @dataclass(frozen=True)
 class ProjectFunds:
-    """A project's books in the escrow (see ``Funds`` in IMilestoneEscrow.sol)."""
+    """A project's books in the escrow (see ``Funds`` in IMilestoneEscrow.sol).
+
+    Claims are counted per milestone (``EscrowMilestone.claimed``), not here: what left the
+    escrow is the sum of every milestone's ``claimed`` plus ``refunded`` plus ``fees_paid``
+    (see :meth:`MilestoneEscrowGateway.paid_out`).
+    """
 
     deposited: int
     available: int
-    paid_out: int
+    fees_paid: int
     fees_owed: int
     refund_pool: int
     refunded: int
@@ -280,14 +291,37 @@ class MilestoneEscrowGateway:
 
     def milestone(self, project_id: int, milestone_id: int) -> EscrowMilestone:
         raw = self._chain.call(self.bound, "milestoneOf", project_id, milestone_id)
-        root, total, claimed, released_at, opens, deadline, status = raw
+        root, total, claimed, token, opens, deadline, status, frozen, released_at = raw
         return EscrowMilestone(
-            bytes(root), total, claimed, released_at, opens, deadline, MilestoneStatus(status)
+            bytes(root),
+            total,
+            claimed,
+            token,
+            opens,
+            deadline,
+            MilestoneStatus(status),
+            bool(frozen),
+            released_at,
         )
 
     def funds(self, project_id: int) -> ProjectFunds:
         raw = self._chain.call(self.bound, "fundsOf", project_id)
         return ProjectFunds(*raw)
+
+    def paid_out(self, project_id: int, milestone_ids: Iterable[int]) -> int:
+        """Everything that left the escrow for a project: claims, refunds and withdrawn fees.
+
+        Args:
+            project_id: the project.
+            milestone_ids: every milestone of the project that was ever released (the escrow
+                counts claims per milestone; unreleased ids add 0).
+
+        Returns:
+            ``sum(claimed) + refunded + fees_paid``, in the project's asset units.
+        """
+        funds = self.funds(project_id)
+        claimed = sum(self.milestone(project_id, m).claimed for m in milestone_ids)
+        return claimed + funds.refunded + funds.fees_paid
 
     def available(self, project_id: int) -> int:
         return int(self._chain.call(self.bound, "available", project_id))

@@ -67,6 +67,19 @@ class Env:
         deadline = self.escrow.milestone(self.pid, milestone_id).claim_deadline
         self.chain.advance_time(deadline - self.chain.block().timestamp + 1)
 
+    def released_ids(self, project_id: int | None = None) -> list[int]:
+        """Every milestone id the escrow ever released for the project (from its events)."""
+        pid = self.pid if project_id is None else project_id
+        events = self.chain.events(
+            self.escrow.bound, "MilestoneReleased", filters={"projectId": pid}
+        )
+        return sorted({int(e["args"]["milestoneId"]) for e in events})
+
+    def paid_out(self, project_id: int | None = None) -> int:
+        """Claims of every released milestone, refunds and withdrawn fees of the project."""
+        pid = self.pid if project_id is None else project_id
+        return self.escrow.paid_out(pid, self.released_ids(pid))
+
     def terminate(self) -> None:
         self.registry.terminate(
             self.pid, b"\x01" * 32, [self.project.foreign_a, self.project.local_b]

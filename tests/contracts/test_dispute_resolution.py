@@ -171,3 +171,24 @@ def test_only_partners_open_and_other_subjects_freeze_nothing(ready: Env) -> Non
     env.disputes.rule(dispute_id, Outcome.REJECT, sender=env.project.arbiter)
     assert env.disputes.dispute(dispute_id).outcome == Outcome.REJECT
     assert env.escrow.milestone(env.pid, 1).status == MilestoneStatus.PLANNED
+
+
+def test_milestone_stays_frozen_until_its_last_dispute_resolves(ready: Env) -> None:
+    env, chain = ready, ready.chain
+    tree = env.tree(100, 200)
+    env.release(1, tree)
+    first, second = open_on(env, 1), open_on(env, 1)
+    assert env.escrow.milestone(env.pid, 1).frozen
+    env.disputes.rule(first, Outcome.UPHOLD, sender=env.project.arbiter)
+    assert env.disputes.is_frozen(env.pid, 1)
+    assert env.escrow.milestone(env.pid, 1).frozen
+    with pytest.raises(ContractReverted) as exc:
+        env.escrow.claim_leaf(env.pid, 1, tree, 0)
+    reverted(exc, "MilestoneEscrowFrozen", projectId=env.pid, milestoneId=1)
+    receipt = env.disputes.rule(second, Outcome.UPHOLD, sender=env.project.arbiter)
+    (event,) = chain.decode_events(env.escrow.bound, "FreezeChanged", receipt)
+    assert (event["args"]["milestoneId"], event["args"]["frozen"]) == (1, False)
+    assert not env.disputes.is_frozen(env.pid, 1)
+    assert not env.escrow.milestone(env.pid, 1).frozen
+    env.escrow.claim_leaf(env.pid, 1, tree, 1)  # local_b: holds no ether of its own
+    assert chain.balance(tree.payouts[1].account) == 200

@@ -3,7 +3,9 @@
 Each operation runs on chain; whatever the chain accepts is applied to the model, which
 asserts that it was allowed (no double claim, claims within the total, releases within the
 pool, refunds by the rule). After every step: the escrow's balance equals deposits minus
-payouts, and every payee holds exactly what the model says, to the wei.
+payouts (claims counted per milestone, plus refunds and withdrawn fees), the conservation
+identity of ``Funds`` holds term by term, and every payee holds exactly what the model says,
+to the wei.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.chain.escrow import Subject
+from ledger.chain.escrow import MilestoneStatus, Subject
 from ledger.chain.gateway import Chain
 from ledger.chain.payout_tree import PayoutTree
 from ledger.chain.registry import Outcome
@@ -184,13 +186,22 @@ def check(env: Env, model: Model) -> None:
     chain, escrow = env.chain, env.escrow
     funds = escrow.funds(env.pid)
     assert funds.deposited == model.deposited
-    assert funds.paid_out == model.paid_out
+    assert env.released_ids() == sorted(model.milestones)
+    paid_out = escrow.paid_out(env.pid, model.milestones)
+    assert paid_out == model.paid_out
     assert chain.balance(escrow.address) == model.deposited - model.paid_out
     assert funds.available == model.available
     for payee in PAYEES:
         assert chain.balance(payee) == model.received[payee]
+    unclaimed = 0
     for milestone_id, m in model.milestones.items():
         on_chain = escrow.milestone(env.pid, milestone_id)
         assert on_chain.claimed == m.claimed <= on_chain.total
+        assert (on_chain.status == MilestoneStatus.RELEASED) == m.open
+        if m.open:
+            unclaimed += on_chain.total - on_chain.claimed
         for index in range(len(m.tree)):
             assert escrow.is_claimed(env.pid, milestone_id, index) == (index in m.claimed_indices)
+    # The conservation identity of IMilestoneEscrow.sol, term by term.
+    held = funds.available + unclaimed + funds.fees_owed + (funds.refund_pool - funds.refunded)
+    assert funds.deposited == held + paid_out

@@ -30,8 +30,8 @@ ZERO = "0x" + "00" * 20
 def conserved(env: Env, paid_out: int) -> None:
     """Contract balance == deposits - paid out, and the books add up."""
     funds = env.escrow.funds(env.pid)
-    assert funds.paid_out == paid_out
-    assert env.chain.balance(env.escrow.address) == funds.deposited - funds.paid_out
+    assert env.paid_out() == paid_out
+    assert env.chain.balance(env.escrow.address) == funds.deposited - paid_out
 
 
 # ---------------------------------------------------------------------- lifecycle
@@ -54,6 +54,7 @@ def test_lifecycle_deposit_release_claim_sweep(funded: Env) -> None:
     assert m.status == MilestoneStatus.RELEASED
     assert m.claims_open_at == m.released_at + 7 * 86_400
     assert m.claim_deadline == m.claims_open_at + 90 * 86_400
+    assert (m.token, m.frozen) == (ZERO, False)
     assert env.escrow.available(env.pid) == DEPOSIT - 6 * ETHER
     assert env.escrow.is_released(env.pid, 1)
 
@@ -83,6 +84,7 @@ def test_lifecycle_with_test_token(env: Env, token_project: TokenProject) -> Non
     tree = env.tree(100, 250)
     quorum = [env.project.local_b, env.project.foreign_c]
     env.escrow.release(tp.id, 1, tree.root, tree.total, quorum, sender=env.sender)
+    assert env.escrow.milestone(tp.id, 1).token == tp.token.address
     deadline = env.escrow.milestone(tp.id, 1).claims_open_at
     chain.advance_time(deadline - chain.block().timestamp)
     env.escrow.claim_leaf(tp.id, 1, tree, 1, sender=env.sender)
@@ -205,6 +207,9 @@ def test_release_rejects_bad_payout_and_overdraft(funded: Env) -> None:
     with pytest.raises(ContractReverted) as exc:
         env.release(1, tree, total=0)
     reverted(exc, "MilestoneEscrowInvalidPayout", root=tree.root, total=0)
+    with pytest.raises(ContractReverted) as exc:
+        env.release(1, tree, total=2**128)  # the milestone holds amounts in 128 bits
+    reverted(exc, "MilestoneEscrowInvalidPayout", root=tree.root, total=2**128)
     with pytest.raises(ContractReverted) as exc:
         env.release(1, tree, total=DEPOSIT + 1)
     reverted(
@@ -379,6 +384,17 @@ def test_apply_ruling_only_by_disputes(seam: Env) -> None:
         )
     reverted(exc, "MilestoneEscrowNotDisputes", caller=env.chain.accounts[1].address.lower())
     with pytest.raises(ContractReverted) as exc:
+        env.chain.transact(
+            env.escrow.bound,
+            "setFrozen",
+            env.pid,
+            1,
+            True,
+            sender=env.chain.accounts[1],
+            gas=200_000,
+        )
+    reverted(exc, "MilestoneEscrowNotDisputes", caller=env.chain.accounts[1].address.lower())
+    with pytest.raises(ContractReverted) as exc:
         apply_ruling(env, 1, Outcome.NONE)
     reverted(exc, "MilestoneEscrowInvalidOutcome", outcome=0)
 
@@ -410,6 +426,39 @@ def test_ruling_reject_returns_allocation_and_credits_fee(seam: Env) -> None:
     reverted(exc, "MilestoneEscrowAlreadyDecided", projectId=env.pid, milestoneId=2, status=3)
 
 
+def test_freeze_set_by_disputes_blocks_release_claim_and_sweep(seam: Env) -> None:
+    env, chain = seam, seam.chain
+    tree = env.tree(100, 200)
+    env.release(1, tree)
+    env.open_claims(1)
+
+    def set_frozen(milestone_id: int, frozen: bool) -> None:
+        receipt = chain.transact(
+            env.relay, "setFrozen", env.escrow.address, env.pid, milestone_id, frozen, gas=200_000
+        )
+        (event,) = chain.decode_events(env.escrow.bound, "FreezeChanged", receipt)
+        assert event["args"]["milestoneId"] == milestone_id
+        assert event["args"]["frozen"] is frozen
+        assert env.escrow.milestone(env.pid, milestone_id).frozen is frozen
+
+    set_frozen(1, True)
+    set_frozen(2, True)
+    with pytest.raises(ContractReverted) as exc:
+        env.escrow.claim_leaf(env.pid, 1, tree, 0)
+    reverted(exc, "MilestoneEscrowFrozen", projectId=env.pid, milestoneId=1)
+    with pytest.raises(ContractReverted) as exc:
+        env.release(2, tree)
+    reverted(exc, "MilestoneEscrowFrozen", projectId=env.pid, milestoneId=2)
+    env.close_claims(1)
+    with pytest.raises(ContractReverted) as exc:
+        env.escrow.sweep(env.pid, 1)
+    reverted(exc, "MilestoneEscrowFrozen", projectId=env.pid, milestoneId=1)
+    set_frozen(1, False)
+    env.escrow.sweep(env.pid, 1)
+    assert env.escrow.available(env.pid) == DEPOSIT
+    conserved(env, 0)
+
+
 def test_ruling_uphold_and_replace_open_claims_now(seam: Env) -> None:
     env, chain = seam, seam.chain
     tree = env.tree(100, 200)
@@ -422,6 +471,9 @@ def test_ruling_uphold_and_replace_open_claims_now(seam: Env) -> None:
     with pytest.raises(ContractReverted) as exc:
         apply_ruling(env, 2, Outcome.REPLACE, root=bytes(32), total=400)
     reverted(exc, "MilestoneEscrowInvalidPayout", root=bytes(32), total=400)
+    with pytest.raises(ContractReverted) as exc:
+        apply_ruling(env, 2, Outcome.REPLACE, root=better.root, total=2**128)
+    reverted(exc, "MilestoneEscrowInvalidPayout", root=better.root, total=2**128)
     pool = DEPOSIT - 600 + 300  # available plus the replaced allocation
     with pytest.raises(ContractReverted) as exc:
         apply_ruling(env, 2, Outcome.REPLACE, root=better.root, total=pool + 1)
