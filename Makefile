@@ -36,6 +36,8 @@ format: setup
 
 bench: setup
 	$(BIN)/python scripts/bench.py compile
+	$(BIN)/python scripts/bench.py replay
+	$(BIN)/python scripts/bench.py gas
 
 clean:
 	rm -rf $(VENV) node_modules .ipledger .pytest_cache .ruff_cache

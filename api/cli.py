@@ -21,8 +21,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+
+
+def out() -> Console:
+    """Standard output; made per call so that it follows the terminal's current width."""
+    return Console()
+
+
+def err() -> Console:
+    return Console(stderr=True)
+
+
 log = logging.getLogger("ipledger")
 
 #: EIP-170: the largest runtime code a contract may have.
@@ -31,7 +40,7 @@ MAX_CODE_SIZE = 24_576
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"ipledger {ledger.__version__}")
+        out().print(f"ipledger {ledger.__version__}")
         raise typer.Exit()
 
 
@@ -58,11 +67,11 @@ def _settings(**overrides: object) -> Settings:
 
 def _fail(exc: LedgerError) -> typer.Exit:
     if isinstance(exc, CompilationFailed):
-        err.print("[bold red]error:[/] compilation failed", highlight=False)
+        err().print("[bold red]error:[/] compilation failed", highlight=False)
         for line in exc.diagnostics:
-            err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+            err().print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     else:
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        err().print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
     return typer.Exit(2 if isinstance(exc, ConfigurationError) else 1)
 
 
@@ -116,7 +125,7 @@ def compile_() -> None:
         raise _fail(exc) from None
     elapsed = time.perf_counter() - started
     for warning in build.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+        err().print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     table = Table(title=f"solc {build.compiler}, evm {build.evm_version}")
     table.add_column("contract")
     table.add_column("source")
@@ -128,9 +137,9 @@ def compile_() -> None:
         table.add_row(
             artifact.name, artifact.source, f"{artifact.deployed_size:,}", f"{share:.1f} %"
         )
-    out.print(table)
+    out().print(table)
     how = "from the build cache" if build.cached else "compiled"
-    out.print(f"{len(deployable)} contracts {how} in {elapsed:.2f} s (build {build.key})")
+    out().print(f"{len(deployable)} contracts {how} in {elapsed:.2f} s (build {build.key})")
 
 
 @app.command()
@@ -151,7 +160,7 @@ def deploy() -> None:
         table.add_column("transaction")
         for name, row in sorted(runtime.deployments.items()):
             table.add_row(name, row.address, str(row.block_number), row.tx_hash)
-        out.print(table)
+        out().print(table)
     finally:
         runtime.close()
 

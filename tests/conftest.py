@@ -115,7 +115,10 @@ def build(build_cache: Path) -> Build:
 def anvil_url() -> Iterator[str]:
     """URL of an anvil node: the one CI started, or one started here."""
     given = os.environ.get("IPLEDGER_TEST_RPC_URL")
-    if given:
+    # Tests snapshot and revert the node: under pytest-xdist only the first worker may use the
+    # node CI started; every other worker starts a node of its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    if given and worker == "gw0":
         yield given
         return
     binary = ROOT / "node_modules" / ".bin" / "anvil"

@@ -34,13 +34,6 @@ def columns(draw: st.DrawFn, tier: Tier) -> tuple[int, int, int, int, int, int]:
     return (*rights, x, y, 10_000 - x - y)
 
 
-@pytest.fixture
-def eth_chain(chain: Chain) -> Chain:
-    if chain.backend != "eth-tester":
-        pytest.skip("property tests run on the embedded chain only")
-    return chain
-
-
 def run(env: RightsEnv, tier: Tier, shares: tuple[int, ...], amounts: list[int]) -> None:
     chain = env.chain
     snapshot = chain.snapshot()
@@ -74,11 +67,12 @@ def run(env: RightsEnv, tier: Tier, shares: tuple[int, ...], amounts: list[int])
         chain.revert(snapshot)
 
 
+@pytest.mark.parametrize("chain", ["eth-tester"], indirect=True)  # property runs: embedded only
 @pytest.mark.parametrize("tier", list(Tier))
 def test_credits_match_model_for_any_payments(
-    eth_chain: Chain, build: Build, registry: ProjectRegistryGateway, tier: Tier
+    chain: Chain, build: Build, registry: ProjectRegistryGateway, tier: Tier
 ) -> None:
-    env = make_env(eth_chain, build, registry)
+    env = make_env(chain, build, registry)
 
     @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(shares=columns(tier), amounts=payments)

@@ -47,7 +47,7 @@ def test_core_revenue_straddling_brackets_matches_model(env: RightsEnv) -> None:
 
 
 def test_core_revenue_worked_example(env: RightsEnv) -> None:
-    """The example of docs/contracts-rights.md: 800 paid, then 700 straddling 1000."""
+    """The worked example of docs/contracts.md: 800 paid, then 700 straddling 1000."""
     env.commit(Tier.CORE)
     asset_id = env.asset(Tier.CORE)
     p = env.project
