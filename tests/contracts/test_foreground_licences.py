@@ -253,3 +253,31 @@ def test_licence_fee_in_erc20_is_pulled(
     env.revenue.withdraw_token(token.address, payee=env.project.local_b)
     assert chain.call(token, "balanceOf", env.project.local_b.address) == 5101
     assert env.revenue.credit(env.project.local_b.address, token.address) == 0
+
+
+def test_licence_to_zero_address_refused(env: RightsEnv) -> None:
+    env.commit(Tier.DERIVATIVE)
+    asset_id = env.asset(Tier.DERIVATIVE)
+    zero = "0x" + "00" * 20
+    signatures = env.foreground.sign_licence(
+        env.quorum, env.project.id, asset_id, zero, "US", "A01", 1
+    )
+    with pytest.raises(ContractReverted) as exc:
+        env.foreground.grant_licence(asset_id, zero, "US", "A01", 1, signatures)
+    reverted(exc, "ForegroundRegistryZeroLicensee", assetId=asset_id)
+
+
+def test_terminated_project_registers_and_licenses_nothing(env: RightsEnv) -> None:
+    env.commit(Tier.DERIVATIVE)
+    asset_id = env.asset(Tier.DERIVATIVE)
+    env.registry.terminate(env.project.id, keccak(b"ended"), env.quorum)
+    licensee = key("licensee").address
+    signatures = env.foreground.sign_licence(
+        env.quorum, env.project.id, asset_id, licensee, "US", "A01", 1
+    )
+    with pytest.raises(ContractReverted) as exc:
+        env.foreground.grant_licence(asset_id, licensee, "US", "A01", 1, signatures)
+    reverted(exc, "ForegroundRegistryTerminated", projectId=env.project.id)
+    with pytest.raises(ContractReverted) as exc:
+        env.asset(Tier.DERIVATIVE, label="after the end")
+    reverted(exc, "ForegroundRegistryTerminated", projectId=env.project.id)

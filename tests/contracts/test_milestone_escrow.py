@@ -525,3 +525,15 @@ def test_release_gas_independent_of_payees(funded: Env) -> None:
     receipt = env.escrow.claim_leaf(env.pid, 3, large, 137)
     assert env.chain.balance(large.payouts[137].account) == 138
     assert receipt.gas_used < 200_000
+
+
+@pytest.mark.parametrize("chain", ["eth-tester"], indirect=True)  # anvil keeps its clock offset
+def test_release_beyond_the_storable_time_refused(funded: Env) -> None:
+    chain = funded.chain
+    limit = 2**40 - 1  # timestamps are stored as uint40
+    chain.advance_time(limit - chain.block().timestamp - 60)
+    tree = funded.tree(10**18)
+    with pytest.raises(ContractReverted) as exc:
+        funded.release(1, tree)
+    assert exc.value.error == "MilestoneEscrowTimeOutOfRange"
+    assert exc.value.values["timestamp"] > limit

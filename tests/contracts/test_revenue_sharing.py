@@ -228,3 +228,17 @@ def test_revenue_for_unknown_asset_refused(env: RightsEnv) -> None:
     with pytest.raises(ContractReverted) as exc:
         env.revenue.deposit_revenue(42, 10)
     reverted(exc, "ForegroundRegistryUnknownAsset", assetId=42)
+
+
+def test_withdraw_to_an_address_that_rejects_ether_fails_whole(env: RightsEnv, build) -> None:  # type: ignore[no-untyped-def]
+    env.commit(Tier.DERIVATIVE)
+    asset_id = env.asset(Tier.DERIVATIVE)
+    payee, _ = env.chain.deploy(build["RejectingPayee"])
+    env.revenue.set_payout_address(env.project.local_b, payee.address, 1)
+    env.revenue.deposit_revenue(asset_id, 1000)
+    credit = env.revenue.credit(payee.address)
+    assert credit > 0
+    with pytest.raises(ContractReverted) as exc:
+        env.chain.transact(payee, "withdrawFrom", env.revenue.address, gas=200_000)
+    reverted(exc, "RevenueSharingTransferFailed", account=payee.address.lower(), amount=credit)
+    assert env.revenue.credit(payee.address) == credit  # nothing lost: the credit stays
