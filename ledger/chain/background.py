@@ -7,8 +7,9 @@ from enum import IntEnum
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.eip712 import Domain, sign, struct
-from ledger.chain.gateway import Bound, Chain, Receipt
+from ledger.chain.contract import ContractGateway
+from ledger.chain.eip712 import sign, struct
+from ledger.chain.gateway import Receipt
 
 BACKGROUND_DEPOSIT = struct(
     "projectId uint256",
@@ -71,18 +72,10 @@ class DepositTerms:
         return tuple(self.message().values())
 
 
-class BackgroundEscrowGateway:
+class BackgroundEscrowGateway(ContractGateway):
     """Deposit background IP; release its key on a milestone or a ruling; withdraw."""
 
     NAME = "BackgroundEscrow"
-
-    def __init__(self, chain: Chain, bound: Bound) -> None:
-        self._chain = chain
-        self.bound = bound
-
-    @property
-    def domain(self) -> Domain:
-        return Domain(self.NAME, self._chain.chain_id, self.bound.address)
 
     def deposit_signature(self, owner: LocalAccount, terms: DepositTerms) -> bytes:
         return sign(owner, self.domain, "BackgroundDeposit", BACKGROUND_DEPOSIT, terms.message())

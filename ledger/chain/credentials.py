@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.eip712 import Domain, sign, struct
-from ledger.chain.gateway import Bound, Chain, Receipt
+from ledger.chain.contract import ContractGateway
+from ledger.chain.eip712 import sign, struct
+from ledger.chain.gateway import Receipt
 from ledger.chain.registry import territory_code
 
 CREDENTIAL_ANCHOR = struct("credentialHash bytes32")
@@ -29,18 +30,10 @@ class CredentialStatus:
         return self.revoked_at != 0
 
 
-class CredentialRegistryGateway:
+class CredentialRegistryGateway(ContractGateway):
     """Register issuers (operator), anchor and revoke credentials (issuer's signature)."""
 
     NAME = "CredentialRegistry"
-
-    def __init__(self, chain: Chain, bound: Bound) -> None:
-        self._chain = chain
-        self.bound = bound
-
-    @property
-    def domain(self) -> Domain:
-        return Domain(self.NAME, self._chain.chain_id, self.bound.address)
 
     def register_issuer(self, issuer: str, jurisdiction: str, name_hash: bytes) -> Receipt:
         return self._chain.transact(

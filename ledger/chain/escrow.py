@@ -14,8 +14,9 @@ from enum import IntEnum
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.eip712 import Domain, sign, sign_by_all, struct
-from ledger.chain.gateway import Bound, Chain, Receipt
+from ledger.chain.contract import ContractGateway
+from ledger.chain.eip712 import sign, sign_by_all, struct
+from ledger.chain.gateway import Receipt
 from ledger.chain.payout_tree import PayoutTree
 from ledger.chain.registry import Outcome
 
@@ -112,22 +113,10 @@ def _release_message(project_id: int, milestone_id: int, root: bytes, total: int
     return {"projectId": project_id, "milestoneId": milestone_id, "root": root, "total": total}
 
 
-class MilestoneEscrowGateway:
+class MilestoneEscrowGateway(ContractGateway):
     """Fund a project, release milestones by quorum, claim payouts, sweep, refund."""
 
     NAME = "MilestoneEscrow"
-
-    def __init__(self, chain: Chain, bound: Bound) -> None:
-        self._chain = chain
-        self.bound = bound
-
-    @property
-    def address(self) -> str:
-        return self.bound.address
-
-    @property
-    def domain(self) -> Domain:
-        return Domain(self.NAME, self._chain.chain_id, self.bound.address)
 
     def bind_disputes(self, disputes: str, *, sender: LocalAccount | None = None) -> Receipt:
         """Bind the disputes contract (operator only, once)."""
@@ -342,22 +331,10 @@ class MilestoneEscrowGateway:
         return bool(self._chain.call(self.bound, "isClaimed", project_id, milestone_id, index))
 
 
-class DisputeResolutionGateway:
+class DisputeResolutionGateway(ContractGateway):
     """Open disputes, settle them by every partner's signature, rule as arbiter, let them lapse."""
 
     NAME = "DisputeResolution"
-
-    def __init__(self, chain: Chain, bound: Bound) -> None:
-        self._chain = chain
-        self.bound = bound
-
-    @property
-    def address(self) -> str:
-        return self.bound.address
-
-    @property
-    def domain(self) -> Domain:
-        return Domain(self.NAME, self._chain.chain_id, self.bound.address)
 
     def open_dispute(
         self,

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.gateway import Bound, Chain, Receipt
+from ledger.chain.contract import ContractGateway
+from ledger.chain.gateway import Receipt
 
 
 @dataclass(frozen=True)
@@ -20,18 +21,10 @@ class AnchoredHead:
     block_number: int
 
 
-class RecordAnchorGateway:
+class RecordAnchorGateway(ContractGateway):
     """Anchor and read a project's signed tree heads."""
 
     NAME = "RecordAnchor"
-
-    def __init__(self, chain: Chain, bound: Bound) -> None:
-        self._chain = chain
-        self.bound = bound
-
-    @property
-    def address(self) -> str:
-        return self.bound.address
 
     def anchor(
         self,

@@ -8,8 +8,9 @@ from enum import IntEnum
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.eip712 import Domain, sign, sign_by_all, struct
-from ledger.chain.gateway import Bound, Chain, Receipt
+from ledger.chain.contract import ContractGateway
+from ledger.chain.eip712 import sign, sign_by_all, struct
+from ledger.chain.gateway import Receipt
 
 UNBOUNDED = 2**256 - 1
 
@@ -104,22 +105,10 @@ def industry_code(code: str) -> bytes:
     return code.encode().ljust(4, b"\0")
 
 
-class ProjectRegistryGateway:
+class ProjectRegistryGateway(ContractGateway):
     """Create projects, let partners join with their signature, terminate by quorum."""
 
     NAME = "ProjectRegistry"
-
-    def __init__(self, chain: Chain, bound: Bound) -> None:
-        self._chain = chain
-        self.bound = bound
-
-    @property
-    def address(self) -> str:
-        return self.bound.address
-
-    @property
-    def domain(self) -> Domain:
-        return Domain(self.NAME, self._chain.chain_id, self.bound.address)
 
     def create_project(self, setup: ProjectSetup, *, sender: LocalAccount | None = None) -> int:
         """Create a project (operator only); returns its id."""

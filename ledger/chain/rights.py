@@ -21,8 +21,9 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
 
 from ledger.chain.compiler import Build
-from ledger.chain.eip712 import Domain, sign, sign_by_all, struct
-from ledger.chain.gateway import Bound, Chain, Receipt
+from ledger.chain.contract import ContractGateway
+from ledger.chain.eip712 import sign, sign_by_all, struct
+from ledger.chain.gateway import Chain, Receipt
 from ledger.chain.registry import Tier, industry_code, territory_code
 
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -120,23 +121,7 @@ class Licence:
     paid: bool
 
 
-class _Gateway:
-    NAME = ""
-
-    def __init__(self, chain: Chain, bound: Bound) -> None:
-        self._chain = chain
-        self.bound = bound
-
-    @property
-    def address(self) -> str:
-        return self.bound.address
-
-    @property
-    def domain(self) -> Domain:
-        return Domain(self.NAME, self._chain.chain_id, self.bound.address)
-
-
-class TieredRightsGateway(_Gateway):
+class TieredRightsGateway(ContractGateway):
     """Commit and read the tiers' rights columns and the derivative negotiated split."""
 
     NAME = "TieredRights"
@@ -248,7 +233,7 @@ class TieredRightsGateway(_Gateway):
         return NegotiatedSplit(int(nonce), tuple(partners), tuple(bps))
 
 
-class ForegroundRegistryGateway(_Gateway):
+class ForegroundRegistryGateway(ContractGateway):
     """The foreground IP book: assets, licences and their fees."""
 
     NAME = "ForegroundRegistry"
@@ -343,7 +328,7 @@ class ForegroundRegistryGateway(_Gateway):
         return str(self._chain.call(self.bound, "revenue"))
 
 
-class RevenueSharingGateway(_Gateway):
+class RevenueSharingGateway(ContractGateway):
     """Revenue in, credits out: pay revenue, withdraw, name a payout address."""
 
     NAME = "RevenueSharing"
