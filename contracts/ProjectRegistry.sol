@@ -5,12 +5,13 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Agreement, Bracket, Outcome, Side} from "./IPLedgerTypes.sol";
 import {PartnerQuorum} from "./PartnerQuorum.sol";
+import {IProjectRegistryEvents} from "./interfaces/IProjectRegistryEvents.sol";
 
 /// @title ProjectRegistry
 /// @notice Projects, their agreements and their members. The operator creates a project with its
 /// agreement and arbiters; partners join by their own EIP-712 signature over the agreement hash, so
 /// the operator alone can never make anyone a partner. Other contracts ask it to check a quorum.
-contract ProjectRegistry is Ownable, EIP712, PartnerQuorum {
+contract ProjectRegistry is IProjectRegistryEvents, Ownable, EIP712, PartnerQuorum {
     struct Project {
         Agreement agreement;
         uint16 partnerCount;
@@ -21,32 +22,6 @@ contract ProjectRegistry is Ownable, EIP712, PartnerQuorum {
         keccak256("Join(uint256 projectId,address partner,uint8 side,bytes32 agreementHash)");
     bytes32 private constant TERMINATE_TYPEHASH = keccak256("Terminate(uint256 projectId,bytes32 reason)");
     uint256 private constant BPS = 10_000;
-
-    // ------------------------------------------------------------------ errors
-
-    /// @notice No project has this id.
-    error ProjectRegistryUnknownProject(uint256 projectId);
-    /// @notice An agreement parameter is out of range; `field` names it.
-    error ProjectRegistryInvalidAgreement(string field, uint256 value);
-    /// @notice Core brackets must have increasing caps, bps within 10000, and end with an unbounded cap.
-    error ProjectRegistryInvalidBrackets(uint256 index);
-    /// @notice The side must be Foreign or Local.
-    error ProjectRegistryInvalidSide(uint8 side);
-    /// @notice The account is a partner of the project already.
-    error ProjectRegistryAlreadyPartner(uint256 projectId, address partner);
-    /// @notice The project was terminated.
-    error ProjectRegistryTerminated(uint256 projectId);
-
-    // ------------------------------------------------------------------ events
-
-    /// @notice A project was created with its agreement.
-    event ProjectCreated(uint256 indexed projectId, bytes32 agreementHash, address indexed ledgerSigner);
-    /// @notice An arbiter was named for a project (at creation).
-    event ArbiterNamed(uint256 indexed projectId, address indexed arbiter);
-    /// @notice A partner joined by its own signature; `partnerId` counts from 1 in order of joining.
-    event PartnerJoined(uint256 indexed projectId, address indexed partner, uint16 partnerId, Side side);
-    /// @notice A quorum of partners terminated the project.
-    event ProjectTerminated(uint256 indexed projectId, bytes32 reason);
 
     // ------------------------------------------------------------------ storage
 

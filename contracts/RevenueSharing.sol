@@ -11,6 +11,7 @@ import {Side, Tier} from "./IPLedgerTypes.sol";
 import {ProjectRegistry} from "./ProjectRegistry.sol";
 import {RevenueSplit} from "./RevenueSplit.sol";
 import {TieredRights} from "./TieredRights.sol";
+import {IRevenueSharingEvents} from "./interfaces/IRevenueSharingEvents.sol";
 
 /// @title RevenueSharing
 /// @notice Revenue of foreground assets, credited to partners for pull withdrawal. Core revenue goes
@@ -19,41 +20,11 @@ import {TieredRights} from "./TieredRights.sol";
 /// Every credit is floored to wei and the leftover given by largest remainder: Σ credits == payment.
 /// @dev Deployed by its ForegroundRegistry, which it trusts only to say which project and tier an asset has.
 /// A partner may name a payout address by signature; credits go to the payout address current at crediting.
-contract RevenueSharing is EIP712, ReentrancyGuardTransient {
+contract RevenueSharing is IRevenueSharingEvents, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     bytes32 private constant PAYOUT_TYPEHASH = keccak256("Payout(address partner,address payout,uint256 nonce)");
     uint256 private constant BPS = 10_000;
-
-    // ------------------------------------------------------------------ errors
-
-    /// @notice The asset's tier has no committed column (nor, for derivative, a negotiated split).
-    error RevenueSharingNoColumn(uint256 assetId, uint256 projectId, Tier tier);
-    /// @notice Revenue must be above zero.
-    error RevenueSharingZeroAmount(uint256 assetId);
-    /// @notice The ether sent does not match: `amount` for an ETH project, 0 for an ERC-20 one.
-    error RevenueSharingWrongValue(uint256 expected, uint256 sent);
-    /// @notice The account has no credit in this token (address(0) is ether).
-    error RevenueSharingNothingToWithdraw(address account, address token);
-    /// @notice Sending ether to the account failed.
-    error RevenueSharingTransferFailed(address account, uint256 amount);
-    /// @notice The payout nonce must exceed the partner's last one.
-    error RevenueSharingStalePayout(address partner, uint256 nonce, uint256 last);
-    /// @notice The payout signature is not the partner's.
-    error RevenueSharingWrongSigner(address partner, address recovered);
-
-    // ------------------------------------------------------------------ events
-
-    /// @notice Revenue arrived for an asset; `cumulative` includes it.
-    event RevenueReceived(
-        uint256 indexed assetId, uint256 indexed projectId, address indexed payer, uint256 amount, uint256 cumulative
-    );
-    /// @notice A partner's part of a payment was credited to `payee` (its payout address, or itself).
-    event RevenueCredited(uint256 indexed assetId, address indexed partner, address indexed payee, uint256 amount);
-    /// @notice A payee withdrew its credit in `token` (address(0) is ether).
-    event Withdrawn(address indexed payee, address indexed token, uint256 amount);
-    /// @notice A partner named the address its future credits go to (address(0): itself).
-    event PayoutAddressSet(address indexed partner, address indexed payout, uint256 nonce);
 
     // ------------------------------------------------------------------ storage
 

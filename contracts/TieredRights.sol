@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Agreement, Side, Tier} from "./IPLedgerTypes.sol";
 import {ProjectRegistry} from "./ProjectRegistry.sol";
+import {ITieredRightsEvents} from "./interfaces/ITieredRightsEvents.sol";
 
 /// @title TieredRights
 /// @notice The latest rights column of each tier of a project (Table 2), committed by a quorum of
@@ -11,7 +12,7 @@ import {ProjectRegistry} from "./ProjectRegistry.sol";
 /// enforces the tier rules itself, so a quorum cannot commit a column the agreement forbids.
 /// @dev For core and derivative columns `profitBps` must be empty: their revenue follows the
 /// rights column (core through the brackets). Only the application column carries profit bps.
-contract TieredRights is EIP712 {
+contract TieredRights is ITieredRightsEvents, EIP712 {
     /// @notice A committed column: partners in ascending address order, their bps, and its provenance.
     struct Column {
         uint256 snapshotId;
@@ -44,36 +45,6 @@ contract TieredRights is EIP712 {
         keccak256("NegotiatedSplit(uint256 projectId,uint256 nonce,bytes32 splitHash)");
     uint256 private constant BPS = 10_000;
 
-    // ------------------------------------------------------------------ errors
-
-    /// @notice The column's arrays differ in length (`profit` must be 0 outside the application tier).
-    error TieredRightsLengthMismatch(uint256 partners, uint256 rights, uint256 profit);
-    /// @notice Partner `index` is not strictly above the previous address.
-    error TieredRightsPartnersNotAscending(uint256 index, address partner);
-    /// @notice The account is not a partner of the project.
-    error TieredRightsNotPartner(uint256 projectId, address account);
-    /// @notice A bps column does not sum to exactly 10000; `column` is "rights", "profit" or "split".
-    error TieredRightsBadSum(string column, uint256 sum);
-    /// @notice Core: the foreign side's total is outside the agreement's band.
-    error TieredRightsCoreBand(uint256 foreignTotal, uint16 lo, uint16 hi);
-    /// @notice Application: shares are not equal (max - min above 1 bps).
-    error TieredRightsApplicationUnequal(uint16 min, uint16 max);
-    /// @notice Derivative: the local side's total is below the agreed lead.
-    error TieredRightsDerivativeLead(uint256 localTotal, uint16 lead);
-    /// @notice The snapshot id does not exceed the last one committed for the project and tier.
-    error TieredRightsStaleSnapshot(uint256 projectId, Tier tier, uint256 snapshotId, uint256 last);
-    /// @notice The negotiated split's nonce does not exceed the last one.
-    error TieredRightsStaleSplit(uint256 projectId, uint256 nonce, uint256 last);
-
-    // ------------------------------------------------------------------ events
-
-    /// @notice A quorum committed a tier's column; it supersedes the previous one.
-    event SnapshotCommitted(
-        uint256 indexed projectId, uint256 indexed snapshotId, Tier indexed tier, bytes32 root, bytes32 columnHash
-    );
-    /// @notice Every partner signed a new split of derivative revenue.
-    event NegotiatedSplitSet(uint256 indexed projectId, uint256 indexed nonce, bytes32 splitHash);
-
     // ------------------------------------------------------------------ storage
 
     ProjectRegistry private immutable _registry;
@@ -82,9 +53,9 @@ contract TieredRights is EIP712 {
 
     // ------------------------------------------------------------------ constructor
 
-    /// @param registry The registry of projects, partners and agreements.
-    constructor(ProjectRegistry registry) EIP712("TieredRights", "1") {
-        _registry = registry;
+    /// @param registry_ The registry of projects, partners and agreements.
+    constructor(ProjectRegistry registry_) EIP712("TieredRights", "1") {
+        _registry = registry_;
     }
 
     // ------------------------------------------------------------------ writes
