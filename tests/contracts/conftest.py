@@ -65,9 +65,9 @@ def setup_for(chain: Chain, **terms: object) -> ProjectSetup:
     )
 
 
-@pytest.fixture
-def project(chain: Chain, registry: ProjectRegistryGateway) -> Project:
-    project_id = registry.create_project(setup_for(chain, quorum=2))
+def make_project(registry: ProjectRegistryGateway, setup: ProjectSetup) -> Project:
+    """Create a project from ``setup`` and let the three test partners join it."""
+    project_id = registry.create_project(setup)
     members = Project(
         project_id, key("foreign-a"), key("local-b"), key("foreign-c"), key("arbiter")
     )
@@ -80,3 +80,8 @@ def project(chain: Chain, registry: ProjectRegistryGateway) -> Project:
             project_id, partner.address, side, registry.join_signature(project_id, partner, side)
         )
     return members
+
+
+@pytest.fixture
+def project(chain: Chain, registry: ProjectRegistryGateway) -> Project:
+    return make_project(registry, setup_for(chain, quorum=2))

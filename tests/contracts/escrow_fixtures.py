@@ -13,8 +13,8 @@ import pytest
 from ledger.chain.compiler import Build
 from ledger.chain.escrow import DisputeResolutionGateway, MilestoneEscrowGateway
 from ledger.chain.gateway import Chain
-from ledger.chain.registry import ProjectRegistryGateway, Side
-from tests.contracts.conftest import Project, setup_for
+from ledger.chain.registry import ProjectRegistryGateway
+from tests.contracts.conftest import Project, make_project, setup_for
 from tests.contracts.escrow_support import DEPOSIT, Env, TokenProject, deploy_escrow
 
 
@@ -50,16 +50,5 @@ def token_project(env: Env, build: Build) -> TokenProject:
     """A second project of the same partners whose asset is a TestToken."""
     chain = env.chain
     token, _ = chain.deploy(build["TestToken"], "Test Token", "TT")
-    setup = setup_for(chain, quorum=2)
-    terms = setup.terms.__class__(**{**setup.terms.__dict__, "token": token.address})
-    setup = setup.__class__(**{**setup.__dict__, "terms": terms})
-    pid = env.registry.create_project(setup)
-    for partner, side in [
-        (env.project.foreign_a, Side.FOREIGN),
-        (env.project.local_b, Side.LOCAL),
-        (env.project.foreign_c, Side.FOREIGN),
-    ]:
-        env.registry.join(
-            pid, partner.address, side, env.registry.join_signature(pid, partner, side)
-        )
+    pid = make_project(env.registry, setup_for(chain, quorum=2, token=token.address)).id
     return TokenProject(pid, token, env.escrow)

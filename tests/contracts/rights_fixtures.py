@@ -29,7 +29,7 @@ from ledger.chain.rights import (
     deploy_rights,
 )
 from ledger.errors import ContractReverted
-from tests.contracts.conftest import Project, key, setup_for
+from tests.contracts.conftest import Project, make_project, setup_for
 from tests.contracts.revenue_model import Member
 
 SMALL_BRACKETS = [Bracket(1000, 7000), Bracket(5000, 6500), Bracket(UNBOUNDED, 6000)]
@@ -102,18 +102,8 @@ def make_env(
     chain: Chain, build: Build, registry: ProjectRegistryGateway, *, token: str | None = None
 ) -> RightsEnv:
     setup = setup_for(chain, quorum=2, **({"token": token} if token else {}))
-    project_id = registry.create_project(dataclasses.replace(setup, brackets=SMALL_BRACKETS))
-    members = Project(
-        project_id, key("foreign-a"), key("local-b"), key("foreign-c"), key("arbiter")
-    )
-    for partner, side in [
-        (members.foreign_a, Side.FOREIGN),
-        (members.local_b, Side.LOCAL),
-        (members.foreign_c, Side.FOREIGN),
-    ]:
-        registry.join(
-            project_id, partner.address, side, registry.join_signature(project_id, partner, side)
-        )
+    members = make_project(registry, dataclasses.replace(setup, brackets=SMALL_BRACKETS))
+    for partner in members.partners:
         if chain.balance(partner.address) < ETHER // 10:
             fund(chain, partner.address, ETHER)
     deployed = deploy_rights(chain, build, registry.address)
