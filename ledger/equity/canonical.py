@@ -61,7 +61,8 @@ def inputs_hash(
     """
     document = {
         "agreement": agreement_document(agreement),
-        "contributions": sorted(list(key) for key in contributions),
+        # tuples sort as the lists they encode, and about twice as fast
+        "contributions": sorted(contributions),
         "cutoff": cutoff,
         "partners": sorted([p.id, p.side.value] for p in partners),
         "version": VERSION,

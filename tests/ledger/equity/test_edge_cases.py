@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from fractions import Fraction
 
 import pytest
@@ -10,9 +12,11 @@ from ledger.equity import (
     Accumulator,
     Agreement,
     Contribution,
+    Kind,
     Partner,
     Tier,
     compute_snapshot,
+    default_brackets,
     largest_remainder_exact,
 )
 from ledger.errors import RuleViolation
@@ -207,3 +211,24 @@ def test_inputs_hash_depends_on_counted_inputs_only() -> None:
     assert snap([*base, Contribution(2, "core", "data", 9, 101)]).inputs_hash == first.inputs_hash
     assert snap([*base, base[0]]).inputs_hash != first.inputs_hash
     assert snap(base, core_hi=6900).inputs_hash != first.inputs_hash
+
+
+def test_inputs_hash_is_sha256_of_documented_json() -> None:
+    """An arbiter can rebuild the hash from docs/equity.md alone."""
+    base = [Contribution(3, "core", "code", 2, 2), Contribution(1, "core", "funding", 5, 1)]
+    document = {
+        "agreement": {
+            "brackets": [[b.cap, b.foreign_bps] for b in default_brackets()],
+            "coefficients": {kind.value: 1000 for kind in Kind},
+            "core_hi": 7000,
+            "core_lo": 6000,
+            "derivative_lead": 5100,
+            "tier_weights": "by_contribution",
+        },
+        "contributions": [[1, "core", "funding", 5, 1], [3, "core", "code", 2, 2]],
+        "cutoff": 100,
+        "partners": [[1, "foreign"], [2, "foreign"], [3, "local"], [4, "local"]],
+        "version": "ipledger-equity/1",
+    }
+    encoded = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    assert snap(base).inputs_hash == hashlib.sha256(encoded).hexdigest()
