@@ -142,3 +142,28 @@ def test_split_derivative_revenue_negotiated_or_rights() -> None:
     negotiated = {1: 2500, 2: 2500, 3: 2500, 4: 2500}
     # 1.75 each → floors 4, missing 3 → ties to the smaller ids 1, 2, 3
     assert split_revenue(Tier.DERIVATIVE, 7, 0, column, [], negotiated) == {1: 2, 2: 2, 3: 2, 4: 1}
+
+
+def test_payout_entries_build_the_payout_tree() -> None:
+    from ledger.chain.payout_tree import PayoutTree
+
+    address_of = {pid: "0x" + f"{pid:040x}" for pid in (1, 2, 3, 4)}
+    entries = snapshot().payout_entries(1_000_003)
+    tree = PayoutTree.of([(address_of[pid], wei) for pid, wei in entries])
+    assert tree.total == 1_000_003
+    assert [p.amount for p in tree.payouts] == [510_902, 217_101, 154_400, 117_600]
+
+
+def test_engine_imports_no_chain_database_or_web() -> None:
+    import ast
+    from pathlib import Path
+
+    import ledger.equity
+
+    banned = ("ledger.chain", "ledger.db", "web3", "eth_", "fastapi", "sqlmodel", "sqlalchemy")
+    for source in Path(ledger.equity.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                assert not any(n.startswith(banned) for n in names), (source.name, names)
