@@ -77,6 +77,9 @@ def root(leaf_hashes: Sequence[bytes]) -> bytes:
 
     Returns:
         The 32-byte root; :data:`EMPTY_ROOT` for no leaves.
+
+    Raises:
+        RuleViolation: A leaf hash is not 32 bytes (``field="leaf_hash"``).
     """
     stack: list[tuple[bytes, int]] = []
     for leaf in leaf_hashes:
@@ -162,6 +165,9 @@ class MerkleTree:
 
         Returns:
             The new leaf's 0-based index.
+
+        Raises:
+            RuleViolation: ``leaf`` is not 32 bytes (``field="leaf_hash"``).
         """
         _check_hash(leaf)
         levels = self._levels
