@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,18 +73,17 @@ def test_appending_keeps_earlier_roots_and_proves_consistency(
     )
 
 
-def test_root_of_a_hundred_thousand_leaves_is_fast() -> None:
+def test_large_tree_agrees_with_the_batch_root_and_verifies() -> None:
+    # Correctness at scale; how fast it is belongs to the benchmarks, not to a test.
     leaves = [leaf_hash(i.to_bytes(4, "big")) for i in range(100_000)]
-    started = time.perf_counter()
-    expected = root(leaves)
     tree = MerkleTree(leaves)
-    elapsed = time.perf_counter() - started
-    assert tree.root() == expected
-    # ~0.3 s on a laptop core; the bound leaves room for a loaded, shared machine.
-    assert elapsed < 3.0, elapsed
-    started = time.perf_counter()
+    assert tree.root() == root(leaves)
     for size in (1, 99_999, 65_536, 77_777):
-        tree.root(size)
-        tree.inclusion_proof(size - 1, size)
-        tree.consistency_proof(size // 3 or 1, size)
-    assert time.perf_counter() - started < 0.1
+        assert tree.root(size) == root(leaves[:size])
+        assert verify_inclusion(
+            index=size - 1,
+            tree_size=size,
+            leaf_hash=leaves[size - 1],
+            proof=tree.inclusion_proof(size - 1, size),
+            root_hash=tree.root(size),
+        )
