@@ -3,6 +3,7 @@
     python scripts/bench.py compile [--runs N] [--json]
     python scripts/bench.py replay  [--blocks N] [--json]
     python scripts/bench.py gas     [--json]
+    python scripts/bench.py engine  [--seed S] [--json]
 
 Results, with the machine and versions, are kept in docs/BENCHMARKS.md.
 """
@@ -175,6 +176,27 @@ def gas_suite(as_json: JsonFlag = False) -> None:
         else:
             table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
     console.print(table)
+
+
+@app.command("engine")
+def engine_suite(
+    seed: Annotated[int, typer.Option(help="Seed of the generated contributions.")] = 20261128,
+    as_json: JsonFlag = False,
+) -> None:
+    """Equity recalculation, from scratch and incremental, against a numpy.bincount floor."""
+    import engine_bench
+
+    result = {**engine_bench.run(seed), **_environment()}
+    if as_json:
+        print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
+        return
+    flat: dict[str, Any] = {}
+    for key, value in result.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}[{k}]": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    _emit(flat, False, "equity engine: 1,000 partners")
 
 
 if __name__ == "__main__":
