@@ -25,7 +25,7 @@ SETTLEMENT = struct("disputeId uint256", "outcome uint8", "newRoot bytes32", "ne
 
 ZERO_ROOT = bytes(32)
 
-# Gas limits: measured costs with a margin (see docs/contracts.md, "Escrow and disputes").
+# Gas limits: measured costs with a margin (see docs/contracts.md, "Milestone escrow and disputes").
 GAS_DEPOSIT = 200_000
 GAS_RELEASE = 200_000
 GAS_PER_SIGNATURE = 15_000

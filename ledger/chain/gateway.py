@@ -34,8 +34,9 @@ from ledger.errors import ChainError, ChainUnavailable, ContractReverted
 
 log = logging.getLogger(__name__)
 
-#: Gas limit used when a caller gives none and estimation is skipped.
+#: Seconds to wait for a sent transaction's receipt.
 RECEIPT_TIMEOUT = 60
+#: Tip per gas (1 gwei); the fee cap is twice the base fee plus this.
 PRIORITY_FEE = 10**9
 
 
