@@ -1,6 +1,14 @@
 """Storage: SQLModel tables over SQLite (default) or PostgreSQL, schema by Alembic."""
 
 from ledger.db.engine import create_db_engine, current_revision, migrate, ping, session_scope
-from ledger.db.models import Deployment
+from ledger.db.models import Deployment, JournalEntry
 
-__all__ = ["Deployment", "create_db_engine", "current_revision", "migrate", "ping", "session_scope"]
+__all__ = [
+    "Deployment",
+    "JournalEntry",
+    "create_db_engine",
+    "current_revision",
+    "migrate",
+    "ping",
+    "session_scope",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ledger.db.types import UTCDateTime
@@ -37,3 +37,26 @@ class Deployment(SQLModel, table=True):
     deployed_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class JournalEntry(SQLModel, table=True):
+    """One entry of a project's append-only record.
+
+    ``entry_hash`` is sha256 over the RFC 8785 form of every other field (``payload`` is
+    already canonical JSON); ``prev_hash`` is the previous entry's hash (64 zeros for the
+    first). Rows are written once, in the same transaction as the change they record.
+    """
+
+    __tablename__ = "journal_entry"
+    __table_args__ = (UniqueConstraint("project_id", "seq", name="uq_journal_project_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kind: str = Field(max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    actor: str = Field(max_length=128)
+    signature: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    prev_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64)
