@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import Engine
 
 from ledger.chain.compiler import Build, compile_contracts, project_root
+from ledger.chain.contract import ContractGateway
 from ledger.chain.embedded import EmbeddedNode
 from ledger.chain.gateway import Chain, accounts_from, embedded_chain, rpc_chain
 from ledger.chain.record_anchor import RecordAnchorGateway
 from ledger.chain.registry import ProjectRegistryGateway
 from ledger.db import Deployment, create_db_engine, migrate
 from ledger.deployments import ensure_deployed
+from ledger.errors import NotFound
 from ledger.settings import DEV_MNEMONIC, Settings
 
 log = logging.getLogger(__name__)
+
+G = TypeVar("G", bound=ContractGateway)
 
 
 @dataclass
@@ -33,15 +38,24 @@ class Runtime:
     build: Build
     deployments: dict[str, Deployment] = field(default_factory=dict)
 
+    def gateway(self, kind: type[G]) -> G:
+        """The gateway of a deployed contract, e.g. ``runtime.gateway(MilestoneEscrowGateway)``.
+
+        Raises:
+            NotFound: when that contract is not deployed on this chain.
+        """
+        row = self.deployments.get(kind.NAME)
+        if row is None:
+            raise NotFound(f"{kind.NAME} is not deployed on this chain", contract=kind.NAME)
+        return kind(self.chain, self.chain.at(self.build[row.name], row.address))
+
     @property
     def registry(self) -> ProjectRegistryGateway:
-        row = self.deployments[ProjectRegistryGateway.NAME]
-        return ProjectRegistryGateway(self.chain, self.chain.at(self.build[row.name], row.address))
+        return self.gateway(ProjectRegistryGateway)
 
     @property
     def record_anchor(self) -> RecordAnchorGateway:
-        row = self.deployments[RecordAnchorGateway.NAME]
-        return RecordAnchorGateway(self.chain, self.chain.at(self.build[row.name], row.address))
+        return self.gateway(RecordAnchorGateway)
 
     def close(self) -> None:
         self.chain.close()

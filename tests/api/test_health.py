@@ -76,3 +76,27 @@ def test_openapi_ui_is_served(client: TestClient) -> None:
     assert "swagger" in docs.text.lower()
     spec = client.get("/openapi.json").json()
     assert "/health" in spec["paths"]
+
+
+def test_runtime_hands_out_gateways_of_deployed_contracts(runtime: Runtime) -> None:
+    from ledger.chain.escrow import MilestoneEscrowGateway
+    from ledger.chain.rights import TieredRightsGateway
+
+    escrow = runtime.gateway(MilestoneEscrowGateway)
+    assert escrow.address == runtime.deployments["MilestoneEscrow"].address
+    assert runtime.chain.call(escrow.bound, "disputes") == (
+        runtime.deployments["DisputeResolution"].address
+    )
+    assert runtime.gateway(TieredRightsGateway).domain.name == "TieredRights"
+    assert runtime.registry.address == runtime.deployments["ProjectRegistry"].address
+
+
+def test_runtime_refuses_a_gateway_of_a_contract_not_deployed(runtime: Runtime) -> None:
+    from ledger.chain.contract import ContractGateway
+    from ledger.errors import NotFound
+
+    class Nowhere(ContractGateway):
+        NAME = "Nowhere"
+
+    with pytest.raises(NotFound, match="Nowhere is not deployed"):
+        runtime.gateway(Nowhere)
