@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python scripts/bench.py compile
 	$(BIN)/python scripts/bench.py replay
 	$(BIN)/python scripts/bench.py gas
+	$(BIN)/python scripts/bench.py engine
 
 clean:
 	rm -rf $(VENV) node_modules .ipledger .pytest_cache .ruff_cache
