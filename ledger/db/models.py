@@ -60,3 +60,19 @@ class JournalEntry(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
+
+
+class TreeHeadRecord(SQLModel, table=True):
+    """A signed tree head of a project's record, and where it was anchored on chain."""
+
+    __tablename__ = "tree_head"
+    __table_args__ = (UniqueConstraint("project_id", "tree_size", name="uq_tree_head_size"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    tree_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    root_hash: str = Field(max_length=64)
+    timestamp_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+    signature: str = Field(max_length=128)
+    anchored_block: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    anchored_tx: str | None = Field(default=None, max_length=66)

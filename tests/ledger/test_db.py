@@ -28,10 +28,10 @@ def test_migrate_creates_schema(database_url: str) -> None:
     engine = create_db_engine(database_url)
     assert current_revision(engine) is None
 
-    assert migrate(engine) == "0002"
+    assert migrate(engine) == "0003"
 
     assert "deployment" in inspect(engine).get_table_names()
-    assert migrate(engine) == "0002"  # a second run changes nothing
+    assert migrate(engine) == "0003"  # a second run changes nothing
     engine.dispose()
 
 
@@ -67,7 +67,7 @@ def test_concurrent_migrations_are_safe(database_url: str) -> None:
     for t in threads:
         t.join()
     assert failures == []
-    assert current_revision(engines[0]) == "0002"
+    assert current_revision(engines[0]) == "0003"
     for engine in engines:
         engine.dispose()
 

@@ -1,0 +1,106 @@
+"""Signed tree heads of each project's record, and their anchors on chain.
+
+:func:`publish` signs the head of the record as it stands (Ed25519, the ledger's own key,
+:mod:`ledger.record.heads`) and stores it; :func:`anchor` puts the newest unanchored head
+on chain through the record anchor's gateway and remembers the block. Anchors are what
+:func:`ledger.journal.verify` checks a record against: they live outside the database.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlmodel import Session, col, select
+
+from ledger import journal
+from ledger.db import TreeHeadRecord
+from ledger.errors import RuleViolation
+from ledger.record import SignedTreeHead, TreeHead, sign_head
+
+
+class AnchorReceipt(Protocol):
+    block_number: int
+    tx_hash: str
+
+
+class Anchor(Protocol):
+    """What :func:`anchor` needs of the chain (``RecordAnchorGateway`` offers it)."""
+
+    def anchor(self, project_id: int, tree_size: int, root_hash: bytes) -> AnchorReceipt: ...
+
+
+def publish(
+    session: Session, project_id: int, key: Ed25519PrivateKey, *, now_ms: int | None = None
+) -> SignedTreeHead:
+    """Sign and store the head of the project's record; the same head again if nothing changed.
+
+    Raises:
+        RuleViolation: when the record is empty (an empty tree is never published).
+    """
+    rows = journal.entries(session, project_id)
+    if not rows:
+        raise RuleViolation("the record of this project is empty", project_id=project_id)
+    latest = _latest(session, project_id)
+    if latest is not None and latest.tree_size == len(rows):
+        return _signed(latest)
+    head = TreeHead(len(rows), journal.tree(rows).root(), now_ms or int(time.time() * 1000))
+    signed = sign_head(key, head)
+    session.add(
+        TreeHeadRecord(
+            project_id=project_id,
+            tree_size=head.tree_size,
+            root_hash=head.root_hash.hex(),
+            timestamp_ms=head.timestamp_ms,
+            signature=signed.signature.hex(),
+        )
+    )
+    session.flush()
+    return signed
+
+
+def anchor(session: Session, project_id: int, chain_anchor: Anchor) -> bool:
+    """Anchor the newest published head of a project if it is not anchored yet.
+
+    Args:
+        session: The database session (the anchor's block is recorded in it).
+        project_id: The project.
+        chain_anchor: The record anchor's gateway.
+
+    Returns:
+        True when a head was anchored now.
+    """
+    latest = _latest(session, project_id)
+    if latest is None or latest.anchored_block is not None:
+        return False
+    receipt = chain_anchor.anchor(project_id, latest.tree_size, bytes.fromhex(latest.root_hash))
+    latest.anchored_block = receipt.block_number
+    latest.anchored_tx = receipt.tx_hash
+    session.add(latest)
+    session.flush()
+    return True
+
+
+def heads(session: Session, project_id: int) -> list[SignedTreeHead]:
+    """Every published head of a project, oldest first."""
+    rows = session.exec(
+        select(TreeHeadRecord)
+        .where(TreeHeadRecord.project_id == project_id)
+        .order_by(col(TreeHeadRecord.tree_size))
+    ).all()
+    return [_signed(row) for row in rows]
+
+
+def _latest(session: Session, project_id: int) -> TreeHeadRecord | None:
+    return session.exec(
+        select(TreeHeadRecord)
+        .where(TreeHeadRecord.project_id == project_id)
+        .order_by(col(TreeHeadRecord.tree_size).desc())
+        .limit(1)
+    ).first()
+
+
+def _signed(row: TreeHeadRecord) -> SignedTreeHead:
+    head = TreeHead(row.tree_size, bytes.fromhex(row.root_hash), row.timestamp_ms)
+    return SignedTreeHead(head, bytes.fromhex(row.signature))
