@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from ledger import journal
 from ledger.db import JournalEntry, create_db_engine, migrate, session_scope
 from ledger.record import leaf_hash, root
+from tests.ledger.journal_support import rewrite_consistently
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 PROJECT = 7
@@ -144,15 +145,7 @@ def test_consistent_rewrite_is_caught_by_the_anchors(engine: Engine) -> None:
     fill(engine)
     anchored = heads(engine)
     # whoever rewrites entry 2 and recomputes every hash after it passes the local checks...
-    with session_scope(engine) as session:
-        rows = journal.entries(session, PROJECT)
-        rows[1].payload = '{"partner":2,"tier":"core","value":5000}'
-        previous = rows[0].entry_hash
-        for row in rows[1:]:
-            row.prev_hash = previous
-            row.entry_hash = journal.entry_hash(row)
-            previous = row.entry_hash
-            session.add(row)
+    rewrite_consistently(engine, PROJECT, 2, '{"partner":2,"tier":"core","value":5000}')
     assert report(engine).ok
     # ...but not the heads anchored before
     problems = report(engine, anchored).problems

@@ -18,6 +18,7 @@ from ledger.db import create_db_engine, migrate, session_scope
 from ledger.errors import RuleViolation
 from ledger.record import verify_head
 from tests.contracts.conftest import make_project, setup_for
+from tests.ledger.journal_support import rewrite_consistently
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -90,15 +91,7 @@ def test_anchored_heads_catch_a_rewritten_record(
     assert [h.tree_size for h in anchor.heads(project_id)] == [3, 5]
 
     # a consistent rewrite of entry 2 passes the row checks...
-    with session_scope(engine) as session:
-        rows = journal.entries(session, project_id)
-        rows[1].payload = '{"value":1000000}'
-        previous = rows[0].entry_hash
-        for row in rows[1:]:
-            row.prev_hash = previous
-            row.entry_hash = journal.entry_hash(row)
-            previous = row.entry_hash
-            session.add(row)
+    rewrite_consistently(engine, project_id, 2, '{"value":1000000}')
     anchored = {h.tree_size: h.root_hash for h in anchor.heads(project_id)}
     with session_scope(engine) as session:
         assert journal.verify(session, project_id).ok
