@@ -5,11 +5,27 @@ from __future__ import annotations
 import threading
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from ledger.db import Deployment, create_db_engine, current_revision, migrate, session_scope
+from ledger.db.engine import MIGRATIONS
+from ledger.db.models import metadata
 from ledger.errors import ConfigurationError
+
+
+def _head() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return str(ScriptDirectory.from_config(config).get_current_head())
+
+
+#: The newest revision in the migrations folder.
+HEAD = _head()
 
 
 def make_row(name: str = "RecordAnchor", address: str = "0x" + "11" * 20) -> Deployment:
@@ -28,10 +44,10 @@ def test_migrate_creates_schema(database_url: str) -> None:
     engine = create_db_engine(database_url)
     assert current_revision(engine) is None
 
-    assert migrate(engine) == "0003"
+    assert migrate(engine) == HEAD
 
     assert "deployment" in inspect(engine).get_table_names()
-    assert migrate(engine) == "0003"  # a second run changes nothing
+    assert migrate(engine) == HEAD  # a second run changes nothing
     engine.dispose()
 
 
@@ -67,7 +83,7 @@ def test_concurrent_migrations_are_safe(database_url: str) -> None:
     for t in threads:
         t.join()
     assert failures == []
-    assert current_revision(engines[0]) == "0003"
+    assert current_revision(engines[0]) == HEAD
     for engine in engines:
         engine.dispose()
 
@@ -85,3 +101,13 @@ def test_unreachable_database_is_a_clear_error() -> None:
     with pytest.raises(ConfigurationError, match="cannot migrate the database") as exc:
         migrate(engine)
     assert "x@" not in str(exc.value)  # the password is not shown
+
+
+def test_migrations_match_the_declared_tables(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    migrate(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, metadata)
+    engine.dispose()
+    assert differences == []

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlmodel import create_engine
 
+import ledger.db.domain  # noqa: F401  (declares the domain tables on the metadata)
 from ledger.db.models import metadata
 
 config = context.config
