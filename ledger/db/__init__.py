@@ -1,6 +1,5 @@
 """Storage: SQLModel tables over SQLite (default) or PostgreSQL, schema by Alembic."""
 
-from ledger.db.engine import create_db_engine, current_revision, migrate, ping, session_scope
 from ledger.db.domain import (
     AgreementVersion,
     Attestation,
@@ -18,6 +17,7 @@ from ledger.db.domain import (
     RevenuePayment,
     SnapshotRecord,
 )
+from ledger.db.engine import create_db_engine, current_revision, migrate, ping, session_scope
 from ledger.db.models import Deployment, JournalEntry, TreeHeadRecord
 
 __all__ = [

@@ -43,9 +43,7 @@ class Project(SQLModel, table=True):
     token: str = Field(max_length=42)
     agreement_version: int = 1
     agreement_hash: str = Field(max_length=64)
-    chain_project_id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, nullable=True)
-    )
+    chain_project_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     status: str = Field(default="active", max_length=16)
     write_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
@@ -220,9 +218,7 @@ class Dispute(SQLModel, table=True):
     evidence_hash: str = Field(max_length=64)
     status: str = Field(default="open", max_length=16)
     outcome: str | None = Field(default=None, max_length=16)
-    chain_dispute_id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, nullable=True)
-    )
+    chain_dispute_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     deadline_at: datetime = Field(sa_column=_when())
     opened_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     closed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
@@ -241,9 +237,7 @@ class BackgroundDeposit(SQLModel, table=True):
     document_hash: str = Field(max_length=64)
     key_commitment: str = Field(max_length=64)
     terms: str = Field(sa_column=Column(Text, nullable=False))
-    chain_deposit_id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, nullable=True)
-    )
+    chain_deposit_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     state: str = Field(default="held", max_length=16)
     released_to: str | None = Field(default=None, max_length=42)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
@@ -261,9 +255,7 @@ class Licence(SQLModel, table=True):
     territory: str = Field(max_length=2)
     industry: str = Field(max_length=4)
     fee: int = Field(sa_column=Column(BigInt(), nullable=False))
-    chain_licence_id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, nullable=True)
-    )
+    chain_licence_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     state: str = Field(default="granted", max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 
