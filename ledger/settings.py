@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     operator_key: SecretStr | None = Field(
         None, description="Hex private key of the operator on an RPC node (wins over the mnemonic)."
     )
+    record_key: SecretStr | None = Field(
+        None,
+        description="Hex Ed25519 seed (32 bytes) that signs the record's tree heads; "
+        "unset means a key generated once into the data folder (development only).",
+    )
+    anchor_every: int = Field(
+        100, ge=1, description="Anchor the record's head on chain at least every N entries."
+    )
     host: str = Field("127.0.0.1", description="Address `ipledger serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `ipledger serve` listens on.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
@@ -83,9 +91,9 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not an executable file")
         return value
 
-    @field_validator("operator_key")
+    @field_validator("operator_key", "record_key")
     @classmethod
-    def _operator_key(cls, value: SecretStr | None) -> SecretStr | None:
+    def _hex_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return None
         raw = value.get_secret_value().removeprefix("0x")
@@ -103,6 +111,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "IPLEDGER_OPERATOR_KEY or IPLEDGER_MNEMONIC is required with an RPC node"
             )
+        if self.record_key is None:
+            raise ValueError("IPLEDGER_RECORD_KEY is required in production")
         return self
 
     # ------------------------------------------------------------------ derived

@@ -79,3 +79,23 @@ def test_secrets_are_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     assert key not in repr(settings)
     assert settings.operator_key is not None
     assert settings.operator_key.get_secret_value() == key
+
+
+def test_production_needs_a_record_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IPLEDGER_ENV", "production")
+    with pytest.raises(ConfigurationError, match="IPLEDGER_RECORD_KEY is required"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("IPLEDGER_RECORD_KEY", "ab" * 32)
+    assert load_settings(_env_file=None).record_key is not None
+
+
+def test_record_key_must_be_32_bytes_of_hex(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IPLEDGER_RECORD_KEY", "ab" * 31)
+    with pytest.raises(ConfigurationError, match="IPLEDGER_RECORD_KEY: must be 32 bytes"):
+        load_settings(_env_file=None)
+
+
+def test_anchor_every_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IPLEDGER_ANCHOR_EVERY", "0")
+    with pytest.raises(ConfigurationError, match="IPLEDGER_ANCHOR_EVERY"):
+        load_settings(_env_file=None)

@@ -1,0 +1,171 @@
+"""Signing for partners, arbiters and scripts: every EIP-712 signature the ledger accepts.
+
+A :class:`Signer` holds one secp256k1 account (a partner's or an arbiter's) and the
+:class:`Domains` of one deployment; each method returns the ``0x`` hex signature of one
+act, built from the same message functions the ledger verifies with
+(:mod:`ledger.signatures`, the gateways' struct types), so a script or a test signs
+exactly what the service checks::
+
+    signer = Signer(account, Domains.of(ledger))
+    signature = signer.contribution(project.chain_project_id, tier="core", kind="code",
+                                    value=120, evidence_hash=digest, idempotency_key="c-1")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_account.signers.local import LocalAccount
+
+from ledger.chain.background import BACKGROUND_DEPOSIT, DepositTerms
+from ledger.chain.eip712 import Domain, sign
+from ledger.chain.escrow import RELEASE, SETTLEMENT
+from ledger.chain.registry import JOIN, Side
+from ledger.chain.rights import NEGOTIATED_SPLIT, NegotiatedSplit
+from ledger.context import Ledger
+from ledger.signatures import (
+    AMENDMENT,
+    ATTESTATION,
+    CONTRIBUTION,
+    DISPUTE,
+    attestation_message,
+    contribution_message,
+    dispute_message,
+    ledger_domain,
+)
+
+
+@dataclass(frozen=True)
+class Domains:
+    """The EIP-712 domains of one deployment: the ledger's own and each contract's."""
+
+    chain_id: int
+    registry: str
+    escrow: str
+    disputes: str
+    rights: str
+    background: str
+
+    @classmethod
+    def of(cls, ledger: Ledger) -> Domains:
+        return cls(
+            chain_id=ledger.chain.chain_id,
+            registry=ledger.registry.address,
+            escrow=ledger.escrow.address,
+            disputes=ledger.disputes.address,
+            rights=ledger.rights.address,
+            background=ledger.background.address,
+        )
+
+    def ledger(self) -> Domain:
+        return ledger_domain(self.chain_id, self.registry)
+
+    def contract(self, name: str) -> Domain:
+        """The domain of a contract by its name (``MilestoneEscrow``, …)."""
+        address = {
+            "ProjectRegistry": self.registry,
+            "MilestoneEscrow": self.escrow,
+            "DisputeResolution": self.disputes,
+            "TieredRights": self.rights,
+            "BackgroundEscrow": self.background,
+        }[name]
+        return Domain(name, self.chain_id, address)
+
+
+class Signer:
+    """One account's signatures over the acts of the ledger."""
+
+    def __init__(self, account: LocalAccount, domains: Domains) -> None:
+        self.account = account
+        self.domains = domains
+
+    @property
+    def address(self) -> str:
+        return str(self.account.address)
+
+    def _sign(self, domain: Domain, primary: str, fields: list, message: dict) -> str:  # type: ignore[type-arg]
+        return "0x" + sign(self.account, domain, primary, fields, message).hex()
+
+    def join(self, project_id: int, agreement_hash: str, side: Side) -> str:
+        """Join a project (registry's domain) over its agreement hash."""
+        message = {
+            "projectId": project_id,
+            "partner": self.address,
+            "side": int(side),
+            "agreementHash": bytes.fromhex(agreement_hash),
+        }
+        return self._sign(self.domains.contract("ProjectRegistry"), "Join", JOIN, message)
+
+    def contribution(
+        self,
+        project_id: int,
+        *,
+        tier: str,
+        kind: str,
+        value: int,
+        evidence_hash: str,
+        idempotency_key: str,
+        asset_id: int | None = None,
+    ) -> str:
+        """Register a contribution (ledger's domain)."""
+        message = contribution_message(
+            project_id=project_id,
+            partner=self.address,
+            tier=tier,
+            kind=kind,
+            value=value,
+            evidence_hash=evidence_hash,
+            asset_id=asset_id,
+            idempotency_key=idempotency_key,
+        )
+        return self._sign(self.domains.ledger(), "Contribution", CONTRIBUTION, message)
+
+    def attestation(self, project_id: int, contribution_id: int, body_hash: str) -> str:
+        """Countersign a contribution (ledger's domain)."""
+        message = attestation_message(
+            project_id=project_id, contribution_id=contribution_id, body_hash=body_hash
+        )
+        return self._sign(self.domains.ledger(), "Attestation", ATTESTATION, message)
+
+    def amendment(self, project_id: int, version: int, document_hash: str) -> str:
+        """Adopt a version of the agreement (ledger's domain)."""
+        message = {
+            "projectId": project_id,
+            "version": version,
+            "documentHash": bytes.fromhex(document_hash),
+        }
+        return self._sign(self.domains.ledger(), "Amendment", AMENDMENT, message)
+
+    def dispute(self, project_id: int, subject: str, subject_id: int, reason_hash: str) -> str:
+        """Open a dispute (ledger's domain)."""
+        message = dispute_message(
+            project_id=project_id, subject=subject, subject_id=subject_id, reason_hash=reason_hash
+        )
+        return self._sign(self.domains.ledger(), "DisputeOpening", DISPUTE, message)
+
+    def release(self, project_id: int, milestone: int, root: bytes, total: int) -> str:
+        """Approve a milestone's release (escrow's domain)."""
+        message = {"projectId": project_id, "milestoneId": milestone, "root": root, "total": total}
+        return self._sign(self.domains.contract("MilestoneEscrow"), "Release", RELEASE, message)
+
+    def settlement(self, dispute_id: int, outcome: int, new_root: bytes, new_total: int) -> str:
+        """Settle a dispute by mediation (dispute resolution's domain)."""
+        message = {
+            "disputeId": dispute_id,
+            "outcome": outcome,
+            "newRoot": new_root,
+            "newTotal": new_total,
+        }
+        domain = self.domains.contract("DisputeResolution")
+        return self._sign(domain, "Settlement", SETTLEMENT, message)
+
+    def negotiated_split(self, project_id: int, split: NegotiatedSplit) -> str:
+        """Agree to a split of derivative revenue (tiered rights' domain)."""
+        message = {"projectId": project_id, "nonce": split.nonce, "splitHash": split.split_hash()}
+        domain = self.domains.contract("TieredRights")
+        return self._sign(domain, "NegotiatedSplit", NEGOTIATED_SPLIT, message)
+
+    def background_deposit(self, terms: DepositTerms) -> str:
+        """Deposit background IP into the escrow (background escrow's domain)."""
+        domain = self.domains.contract("BackgroundEscrow")
+        return self._sign(domain, "BackgroundDeposit", BACKGROUND_DEPOSIT, terms.message())

@@ -1,0 +1,147 @@
+"""EIP-712 signatures the ledger itself verifies (not a contract), and their recovery.
+
+Acts that bind a partner but never reach a contract as such (a contribution, an
+attestation, an amendment, opening a dispute) are signed in the ledger's own EIP-712
+domain: name ``ipledger``, version ``1``, the chain's id, and the project registry's
+address as verifying contract, so a signature is bound to one deployment. Acts that a
+contract checks (joining, milestone approvals, settlements, negotiated splits) are signed
+in that contract's domain (:mod:`ledger.chain`). ``projectId`` is always the project's id
+on chain. ``ledger.client`` makes these signatures; :func:`recover` checks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import to_checksum_address
+
+from ledger.chain.eip712 import Domain, StructType, struct
+from ledger.errors import Unauthorized
+
+LEDGER_DOMAIN_NAME = "ipledger"
+
+CONTRIBUTION = struct(
+    "projectId uint256",
+    "partner address",
+    "tier string",
+    "kind string",
+    "value uint256",
+    "evidenceHash bytes32",
+    "assetId uint256",
+    "idempotencyKey string",
+)
+ATTESTATION = struct("projectId uint256", "contributionId uint256", "bodyHash bytes32")
+AMENDMENT = struct("projectId uint256", "version uint256", "documentHash bytes32")
+DISPUTE = struct("projectId uint256", "subject string", "subjectId uint256", "reasonHash bytes32")
+
+#: Primary type name -> fields, for every struct of the ledger's domain.
+TYPES: dict[str, StructType] = {
+    "Contribution": CONTRIBUTION,
+    "Attestation": ATTESTATION,
+    "Amendment": AMENDMENT,
+    "DisputeOpening": DISPUTE,
+}
+
+
+def ledger_domain(chain_id: int, registry_address: str) -> Domain:
+    """The ledger's own EIP-712 domain on one deployment."""
+    return Domain(LEDGER_DOMAIN_NAME, chain_id, registry_address)
+
+
+def recover(
+    domain: Domain,
+    primary: str,
+    message: Mapping[str, Any],
+    signature: str,
+    fields: StructType | None = None,
+) -> str:
+    """The checksummed address that signed ``message`` as struct ``primary`` in ``domain``.
+
+    ``fields`` is the struct's type; by default the ledger domain's type of that name.
+
+    Raises:
+        Unauthorized: for a signature that is not 65 bytes of hex or recovers nothing.
+    """
+    try:
+        raw = bytes.fromhex(signature.removeprefix("0x"))
+        if len(raw) != 65:
+            raise ValueError("a signature is 65 bytes")
+        encoded = encode_typed_data(
+            domain_data=domain.as_dict(),
+            message_types={primary: fields or TYPES.get(primary) or _unknown(primary)},
+            message_data=dict(message),
+        )
+        return to_checksum_address(Account.recover_message(encoded, signature=raw))
+    except (ValueError, TypeError) as exc:
+        raise Unauthorized(f"unreadable {primary} signature: {exc}", field="signature") from None
+
+
+def require_signer(
+    domain: Domain,
+    primary: str,
+    message: Mapping[str, Any],
+    signature: str,
+    signer: str,
+    fields: StructType | None = None,
+) -> None:
+    """Raise Unauthorized unless ``signer`` signed the message."""
+    recovered = recover(domain, primary, message, signature, fields)
+    if recovered.lower() != signer.lower():
+        raise Unauthorized(
+            f"the {primary} signature is not {to_checksum_address(signer)}'s",
+            field="signature",
+            expected=to_checksum_address(signer),
+            recovered=recovered,
+        )
+
+
+def _unknown(primary: str) -> StructType:
+    raise ValueError(f"unknown struct {primary}")
+
+
+def contribution_message(
+    *,
+    project_id: int,
+    partner: str,
+    tier: str,
+    kind: str,
+    value: int,
+    evidence_hash: str,
+    asset_id: int | None,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """The ``Contribution`` struct a partner signs (``project_id`` is the id on chain)."""
+    return {
+        "projectId": project_id,
+        "partner": to_checksum_address(partner),
+        "tier": tier,
+        "kind": kind,
+        "value": value,
+        "evidenceHash": bytes.fromhex(evidence_hash.removeprefix("0x")),
+        "assetId": asset_id or 0,
+        "idempotencyKey": idempotency_key,
+    }
+
+
+def attestation_message(*, project_id: int, contribution_id: int, body_hash: str) -> dict[str, Any]:
+    """The ``Attestation`` struct: a countersignature of one contribution's signed body."""
+    return {
+        "projectId": project_id,
+        "contributionId": contribution_id,
+        "bodyHash": bytes.fromhex(body_hash.removeprefix("0x")),
+    }
+
+
+def dispute_message(
+    *, project_id: int, subject: str, subject_id: int, reason_hash: str
+) -> dict[str, Any]:
+    """The ``DisputeOpening`` struct: who disputes what, and the hash of the stated reason."""
+    return {
+        "projectId": project_id,
+        "subject": subject,
+        "subjectId": subject_id,
+        "reasonHash": bytes.fromhex(reason_hash.removeprefix("0x")),
+    }
