@@ -4,8 +4,15 @@ Pure functions over frozen dataclasses; integers and :class:`fractions.Fraction`
 See ``docs/equity.md`` for the algorithm, the rounding rules and the decisions taken.
 """
 
-from ledger.equity.canonical import inputs_hash
-from ledger.equity.engine import Accumulator, Snapshot, compute_snapshot
+from ledger.equity.accumulator import Accumulator
+from ledger.equity.canonical import inputs_document, inputs_hash
+from ledger.equity.engine import (
+    Recalculation,
+    Snapshot,
+    Totals,
+    compute_history,
+    compute_snapshot,
+)
 from ledger.equity.model import (
     BPS,
     SIDES,
@@ -36,14 +43,18 @@ __all__ = [
     "Contribution",
     "Kind",
     "Partner",
+    "Recalculation",
     "Share",
     "Side",
     "Snapshot",
     "Tier",
+    "Totals",
     "allocate",
+    "compute_history",
     "compute_snapshot",
     "default_brackets",
     "foreign_part",
+    "inputs_document",
     "inputs_hash",
     "largest_remainder",
     "largest_remainder_exact",

@@ -1,8 +1,11 @@
 """Snapshots of the equity matrix: columns, tier weights, payout vector, inputs' hash.
 
-:func:`compute_snapshot` works from all raw contributions; an :class:`Accumulator` keeps
-running totals of weight per partner and tier so that new contributions, and disputes
-opened or resolved, update it in constant time. Both give the same :class:`Snapshot`.
+A project's snapshots form a chain: each one's inputs' hash covers the hash of the
+snapshot before it and the contributions counted or uncounted since
+(:mod:`ledger.equity.canonical`). :func:`compute_history` computes every snapshot of a
+chain from the raw contributions, :func:`compute_snapshot` a chain's first snapshot;
+:class:`~ledger.equity.accumulator.Accumulator` gives the same :class:`Snapshot` s at a
+cost in proportion to what changed since the previous one.
 """
 
 from __future__ import annotations
@@ -12,16 +15,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ledger.equity.canonical import inputs_hash
-from ledger.equity.model import BPS, TIERS, Agreement, Contribution, Partner, Tier, require_int
+from ledger.equity.canonical import Key, inputs_hash
+from ledger.equity.model import (
+    BPS,
+    TIERS,
+    Agreement,
+    Contribution,
+    Kind,
+    Partner,
+    Tier,
+    require_int,
+)
 from ledger.equity.rounding import largest_remainder
 from ledger.equity.tiers import Column, application_column, core_column, derivative_column
 from ledger.errors import RuleViolation
 
+#: Running totals: (partner id, tier, kind) → Σ value of the counted contributions.
+#: Values, not weights, so that an amended coefficient applies to them exactly.
+Totals = Mapping[tuple[int, Tier, Kind], int]
+
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The equity matrix of a milestone at its cutoff.
+    """The equity matrix of a milestone at its cutoff, and what the next snapshot chains on.
 
     Attributes:
         cutoff: Contributions recorded at or before it count.
@@ -30,6 +46,12 @@ class Snapshot:
         weights: Tier weights W in bps (sum 10000), for the tiers that have a column.
         payout_vector: s[p] in bps for every partner, by ascending id (sum 10000).
         inputs_hash: Hex sha256 of the canonical inputs (see :mod:`ledger.equity.canonical`).
+        previous_hash: The inputs' hash of the snapshot this one follows, ``None`` for the
+            first of a project.
+        totals: Σ value of the counted contributions per (partner id, tier, kind), zero
+            sums left out, in sorted order (by id, then tier and kind names). With
+            ``inputs_hash`` and ``cutoff`` it is the state
+            :meth:`~ledger.equity.accumulator.Accumulator.resume` continues from.
     """
 
     cutoff: int
@@ -38,6 +60,8 @@ class Snapshot:
     weights: Mapping[Tier, int]
     payout_vector: Mapping[int, int]
     inputs_hash: str
+    previous_hash: str | None
+    totals: Totals
 
     def payouts(self, amount: int) -> dict[int, int]:
         """Wei per partner id for a milestone of ``amount`` wei; the sum is exactly ``amount``.
@@ -58,109 +82,27 @@ class Snapshot:
         return list(self.payouts(amount).items())
 
 
-class Accumulator:
-    """Running totals of weight per partner and tier, for incremental recalculation.
+@dataclass(frozen=True)
+class Recalculation:
+    """The inputs of one snapshot of a history, as the record stood at its cutoff.
 
-    Adding or removing a contribution costs O(1); :meth:`snapshot` costs O(partners) for
-    the matrix plus O(n log n) in the contributions counted, for the inputs' hash.
-
-    Args:
-        agreement: The agreement (its coefficients turn values into weights).
-        partners: Every partner of the project.
-
-    Raises:
-        RuleViolation: for duplicate partner ids.
+    Attributes:
+        cutoff: The snapshot's cutoff; never before the previous snapshot's.
+        agreement: The equity terms in force (an amendment may change them).
+        partners: Every partner of the project at the cutoff.
+        contributions: Every contribution recorded so far, in any order, each flagged
+            ``disputed`` if a dispute on it is open at this snapshot.
     """
 
-    def __init__(self, agreement: Agreement, partners: Iterable[Partner]) -> None:
-        self.agreement = agreement
-        self.partners = tuple(sorted(partners, key=lambda p: p.id))
-        ids = [p.id for p in self.partners]
-        if len(set(ids)) != len(ids):
-            duplicate = next(i for i in ids if ids.count(i) > 1)
-            raise RuleViolation(
-                f"partner id {duplicate} is registered twice", field="partner_id", value=duplicate
-            )
-        self._known = frozenset(ids)
-        self._totals: dict[Tier, dict[int, int]] = {tier: {} for tier in TIERS}
-        self._counted: Counter[tuple[int, str, str, int, int]] = Counter()
+    cutoff: int
+    agreement: Agreement
+    partners: tuple[Partner, ...]
+    contributions: tuple[Contribution, ...]
 
-    def add(self, contribution: Contribution) -> bool:
-        """Count a contribution (or count it again once its dispute is resolved).
-
-        Returns:
-            False, counting nothing, if the contribution is flagged as disputed.
-
-        Raises:
-            RuleViolation: if its partner is not a partner of the project.
-        """
-        self.check_partner(contribution)
-        if contribution.disputed:
-            return False
-        weight = contribution.value * self.agreement.coefficient(contribution.kind)
-        totals = self._totals[contribution.tier]
-        totals[contribution.partner_id] = totals.get(contribution.partner_id, 0) + weight
-        self._counted[contribution.key] += 1
-        return True
-
-    def check_partner(self, contribution: Contribution) -> None:
-        """Raise a RuleViolation unless the contribution's partner belongs to the project."""
-        if contribution.partner_id not in self._known:
-            raise RuleViolation(
-                f"contribution by unknown partner {contribution.partner_id}",
-                field="partner_id",
-                value=contribution.partner_id,
-            )
-
-    def remove(self, contribution: Contribution) -> None:
-        """Stop counting a contribution (a dispute on it was opened).
-
-        Raises:
-            RuleViolation: if that contribution is not counted.
-        """
-        key = contribution.key
-        if self._counted.get(key, 0) == 0:
-            raise RuleViolation(
-                "contribution is not counted", field="contribution", value=repr(key)
-            )
-        self._counted[key] -= 1
-        if self._counted[key] == 0:
-            del self._counted[key]
-        weight = contribution.value * self.agreement.coefficient(contribution.kind)
-        self._totals[contribution.tier][contribution.partner_id] -= weight
-
-    def tier_weights_of(self) -> dict[Tier, int]:
-        """Total weight counted per tier."""
-        return {tier: sum(self._totals[tier].values()) for tier in TIERS}
-
-    def snapshot(self, cutoff: int) -> Snapshot:
-        """The snapshot of what is counted, at ``cutoff``.
-
-        Raises:
-            RuleViolation: if a counted contribution is recorded after the cutoff, if nothing
-                weighs anything, or if a tier rule cannot hold (see :mod:`ledger.equity.tiers`).
-        """
-        require_int(cutoff, "cutoff", minimum=None)
-        late = [key for key in self._counted if key[4] > cutoff]
-        if late:
-            raise RuleViolation(
-                "a counted contribution is recorded after the cutoff",
-                field="recorded_at",
-                value=late[0][4],
-                cutoff=cutoff,
-            )
-        return _snapshot(
-            agreement=self.agreement,
-            partners=self.partners,
-            totals=self._totals,
-            cutoff=cutoff,
-            digest=inputs_hash(
-                agreement=self.agreement,
-                partners=self.partners,
-                contributions=self._counted.elements(),
-                cutoff=cutoff,
-            ),
-        )
+    def __post_init__(self) -> None:
+        require_int(self.cutoff, "cutoff", minimum=None)
+        object.__setattr__(self, "partners", tuple(self.partners))
+        object.__setattr__(self, "contributions", tuple(self.contributions))
 
 
 def compute_snapshot(
@@ -170,7 +112,7 @@ def compute_snapshot(
     contributions: Iterable[Contribution],
     cutoff: int,
 ) -> Snapshot:
-    """The snapshot from scratch: every contribution recorded up to ``cutoff``, not disputed.
+    """A project's first snapshot from scratch: every contribution up to ``cutoff``, not disputed.
 
     Args:
         agreement: The agreement's equity terms.
@@ -182,24 +124,139 @@ def compute_snapshot(
         RuleViolation: for an unknown partner, no weight at all up to the cutoff, or a core
             tier with weight in a project lacking a foreign or a local partner.
     """
-    require_int(cutoff, "cutoff", minimum=None)
-    accumulator = Accumulator(agreement, partners)
-    for contribution in contributions:
-        if contribution.recorded_at <= cutoff:
-            accumulator.add(contribution)
-        else:
-            accumulator.check_partner(contribution)
-    return accumulator.snapshot(cutoff)
+    step = Recalculation(cutoff, agreement, tuple(partners), tuple(contributions))
+    return compute_history([step])[0]
 
 
-def _snapshot(
+def compute_history(recalculations: Iterable[Recalculation]) -> list[Snapshot]:
+    """Every snapshot of a project's chain, each computed from the raw contributions.
+
+    Snapshot k counts the contributions of ``recalculations[k]`` recorded at or before its
+    cutoff and not flagged disputed; its inputs' hash chains on snapshot k−1's and lists
+    the multiset differences between the two counted sets.
+
+    Raises:
+        RuleViolation: as :func:`compute_snapshot` for any of them, or for a cutoff before
+            the previous one (``field="cutoff"``).
+    """
+    snapshots: list[Snapshot] = []
+    before: Counter[Key] = Counter()
+    for step in recalculations:
+        partners = check_partners(step.partners)
+        known = frozenset(p.id for p in partners)
+        if snapshots:
+            check_cutoff(step.cutoff, snapshots[-1].cutoff)
+        counted: Counter[Key] = Counter()
+        totals: dict[tuple[int, Tier, Kind], int] = {}
+        for c in step.contributions:
+            if c.partner_id not in known:
+                raise unknown_partner(c.partner_id)
+            if c.recorded_at <= step.cutoff and not c.disputed:
+                counted[c.key] += 1
+                slot = (c.partner_id, c.tier, c.kind)
+                totals[slot] = totals.get(slot, 0) + c.value
+        snapshots.append(
+            build_snapshot(
+                agreement=step.agreement,
+                partners=partners,
+                totals=totals,
+                cutoff=step.cutoff,
+                previous_hash=snapshots[-1].inputs_hash if snapshots else None,
+                added=(counted - before).elements(),
+                removed=(before - counted).elements(),
+            )
+        )
+        before = counted
+    return snapshots
+
+
+def check_partners(partners: Iterable[Partner]) -> tuple[Partner, ...]:
+    """The partners by ascending id; a RuleViolation if an id is registered twice."""
+    ordered = tuple(sorted(partners, key=lambda p: p.id))
+    for first, second in zip(ordered, ordered[1:], strict=False):
+        if first.id == second.id:
+            raise RuleViolation(
+                f"partner id {first.id} is registered twice", field="partner_id", value=first.id
+            )
+    return ordered
+
+
+def check_cutoff(cutoff: int, previous_cutoff: int) -> None:
+    """Raise a RuleViolation if ``cutoff`` is before the previous snapshot's."""
+    if cutoff < previous_cutoff:
+        raise RuleViolation(
+            f"cutoff {cutoff} is before the previous snapshot's cutoff {previous_cutoff}",
+            field="cutoff",
+            value=cutoff,
+            previous_cutoff=previous_cutoff,
+        )
+
+
+def unknown_partner(partner_id: int) -> RuleViolation:
+    """The error for a contribution (or total) of a partner not in the project."""
+    return RuleViolation(
+        f"contribution by unknown partner {partner_id}", field="partner_id", value=partner_id
+    )
+
+
+def build_snapshot(
     *,
+    agreement: Agreement,
+    partners: tuple[Partner, ...],
+    totals: Totals,
+    cutoff: int,
+    previous_hash: str | None,
+    added: Iterable[Key],
+    removed: Iterable[Key],
+) -> Snapshot:
+    """The snapshot of these running totals; O(partners × kinds) plus the hash of the change.
+
+    Args:
+        agreement: The terms in force; its coefficients turn the totals into weights.
+        partners: Every partner of the project, by ascending id, ids unique.
+        totals: Σ value per (partner id, tier, kind) of what is counted.
+        cutoff: The snapshot's cutoff.
+        previous_hash: The previous snapshot's inputs' hash, ``None`` for the first.
+        added: Keys counted now and not in the previous snapshot.
+        removed: Keys counted in the previous snapshot and not now.
+
+    Raises:
+        RuleViolation: if nothing weighs anything, or if a tier rule cannot hold.
+    """
+    weight: dict[Tier, dict[int, int]] = {tier: {} for tier in TIERS}
+    coefficients = agreement.coefficients
+    for (pid, tier, kind), value in totals.items():
+        column = weight[tier]
+        column[pid] = column.get(pid, 0) + value * coefficients[kind]
+    columns, weights_bps, payout = _matrix(agreement, partners, weight, cutoff)
+    # (id, tier, kind) sort as Python sorts them: by id, then the tier's and kind's names
+    kept = sorted(item for item in totals.items() if item[1])
+    return Snapshot(
+        cutoff=cutoff,
+        partners=partners,
+        columns=MappingProxyType(columns),
+        weights=MappingProxyType(weights_bps),
+        payout_vector=MappingProxyType(payout),
+        inputs_hash=inputs_hash(
+            agreement=agreement,
+            partners=partners,
+            cutoff=cutoff,
+            previous=previous_hash,
+            added=added,
+            removed=removed,
+        ),
+        previous_hash=previous_hash,
+        totals=MappingProxyType(dict(kept)),
+    )
+
+
+def _matrix(
     agreement: Agreement,
     partners: tuple[Partner, ...],
     totals: Mapping[Tier, Mapping[int, int]],
     cutoff: int,
-    digest: str,
-) -> Snapshot:
+) -> tuple[dict[Tier, Column], dict[Tier, int], dict[int, int]]:
+    """Columns, tier weights and payout vector of the weights per tier and partner."""
     tier_totals = {tier: sum(totals[tier].values()) for tier in TIERS}
     present = [tier for tier in TIERS if tier_totals[tier] > 0]
     if not present:
@@ -234,11 +291,4 @@ def _snapshot(
             vector[share.partner_id] += weights_bps[tier] * share.rights
     ids = list(vector)
     payout = dict(zip(ids, largest_remainder(list(vector.values()), BPS), strict=True))
-    return Snapshot(
-        cutoff=cutoff,
-        partners=partners,
-        columns=MappingProxyType(columns),
-        weights=MappingProxyType(weights_bps),
-        payout_vector=MappingProxyType(payout),
-        inputs_hash=digest,
-    )
+    return columns, weights_bps, payout

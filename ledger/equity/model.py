@@ -71,7 +71,8 @@ def require_int(value: Any, field_name: str, *, minimum: int | None = 0) -> int:
     return value
 
 
-def _enum(cls: type[Any], value: Any, field_name: str) -> Any:
+def require_enum(cls: type[Any], value: Any, field_name: str) -> Any:
+    """``value`` as a member of the enum ``cls``, else a RuleViolation listing the members."""
     try:
         return cls(value)
     except ValueError:
@@ -95,7 +96,7 @@ class Partner:
 
     def __post_init__(self) -> None:
         require_int(self.id, "partner_id", minimum=1)
-        object.__setattr__(self, "side", _enum(Side, self.side, "side"))
+        object.__setattr__(self, "side", require_enum(Side, self.side, "side"))
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,8 @@ class Contribution:
 
     def __post_init__(self) -> None:
         require_int(self.partner_id, "partner_id", minimum=1)
-        object.__setattr__(self, "tier", _enum(Tier, self.tier, "tier"))
-        object.__setattr__(self, "kind", _enum(Kind, self.kind, "kind"))
+        object.__setattr__(self, "tier", require_enum(Tier, self.tier, "tier"))
+        object.__setattr__(self, "kind", require_enum(Kind, self.kind, "kind"))
         require_int(self.value, "value")
         require_int(self.recorded_at, "recorded_at", minimum=None)
         if not isinstance(self.disputed, bool):
@@ -209,7 +210,9 @@ class Agreement:
     def __post_init__(self) -> None:
         coefficients = dict.fromkeys(Kind, 1000)
         for kind, coefficient in self.coefficients.items():
-            coefficients[_enum(Kind, kind, "kind")] = require_int(coefficient, "coefficients")
+            coefficients[require_enum(Kind, kind, "kind")] = require_int(
+                coefficient, "coefficients"
+            )
         object.__setattr__(self, "coefficients", MappingProxyType(coefficients))
         require_int(self.core_lo, "core_lo")
         require_int(self.core_hi, "core_hi")
@@ -226,7 +229,7 @@ class Agreement:
         if self.tier_weights is not None:
             weights = dict.fromkeys(TIERS, 0)
             for tier, bps in self.tier_weights.items():
-                weights[_enum(Tier, tier, "tier")] = require_int(bps, "tier_weights")
+                weights[require_enum(Tier, tier, "tier")] = require_int(bps, "tier_weights")
             if sum(weights.values()) != BPS:
                 raise RuleViolation(
                     f"fixed tier weights must sum to {BPS}, got {sum(weights.values())}",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, replace
 
 from hypothesis import strategies as st
 
-from ledger.equity import Agreement, Contribution, Kind, Partner, Side, Tier
+from ledger.equity import Agreement, Contribution, Kind, Partner, Recalculation, Side, Tier
 
 
 @dataclass(frozen=True)
@@ -80,4 +81,62 @@ def cases(draw: st.DrawFn, agreement: st.SearchStrategy[Agreement] | None = None
         partners=people,
         contributions=draw(contributions([p.id for p in people])),
         cutoff=draw(st.integers(0, 100)),
+    )
+
+
+@dataclass(frozen=True)
+class History:
+    """A project's record at successive milestones.
+
+    Attributes:
+        partners: Every partner, fixed over the history.
+        contributions: Every contribution ever recorded, none flagged disputed.
+        cutoffs: One per milestone, non-decreasing.
+        disputed: Per milestone, the indices of the contributions under an open dispute.
+        agreements: Per milestone, the terms in force (amended now and then).
+    """
+
+    partners: tuple[Partner, ...]
+    contributions: tuple[Contribution, ...]
+    cutoffs: tuple[int, ...]
+    disputed: tuple[frozenset[int], ...]
+    agreements: tuple[Agreement, ...]
+
+    def counts(self, step: int, index: int) -> bool:
+        """Whether contribution ``index`` counts at milestone ``step``."""
+        recorded = self.contributions[index].recorded_at <= self.cutoffs[step]
+        return recorded and index not in self.disputed[step]
+
+    def recalculation(self, step: int, rnd: random.Random) -> Recalculation:
+        """The record at milestone ``step``, contributions and partners in a random order."""
+        record = [
+            replace(c, disputed=i in self.disputed[step]) for i, c in enumerate(self.contributions)
+        ]
+        return Recalculation(
+            cutoff=self.cutoffs[step],
+            agreement=self.agreements[step],
+            partners=tuple(rnd.sample(self.partners, len(self.partners))),
+            contributions=tuple(rnd.sample(record, len(record))),
+        )
+
+
+@st.composite
+def histories(draw: st.DrawFn, max_steps: int = 5) -> History:
+    """Up to ``max_steps`` milestones; duplicates, disputes and amendments included."""
+    people = draw(partners())
+    pool = [replace(c, disputed=False) for c in draw(contributions([p.id for p in people]))]
+    pool += draw(st.lists(st.sampled_from(pool), max_size=3))  # identical contributions
+    steps = draw(st.integers(1, max_steps))
+    cutoffs = sorted(draw(st.lists(st.integers(0, 100), min_size=steps, max_size=steps)))
+    indices = st.integers(0, len(pool) - 1)
+    disputed = [draw(st.frozensets(indices, max_size=len(pool) // 3 + 1)) for _ in cutoffs]
+    terms = [draw(agreements())]
+    for _ in cutoffs[1:]:
+        terms.append(draw(st.one_of(st.just(terms[-1]), agreements())))
+    return History(
+        partners=people,
+        contributions=tuple(pool),
+        cutoffs=tuple(cutoffs),
+        disputed=tuple(disputed),
+        agreements=tuple(terms),
     )

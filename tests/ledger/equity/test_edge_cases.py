@@ -214,9 +214,10 @@ def test_inputs_hash_depends_on_counted_inputs_only() -> None:
 
 
 def test_inputs_hash_is_sha256_of_documented_json() -> None:
-    """An arbiter can rebuild the hash from docs/equity.md alone."""
+    """An arbiter can rebuild a first snapshot's hash from docs/equity.md alone."""
     base = [Contribution(3, "core", "code", 2, 2), Contribution(1, "core", "funding", 5, 1)]
     document = {
+        "added": [[1, "core", "funding", 5, 1], [3, "core", "code", 2, 2]],
         "agreement": {
             "brackets": [[b.cap, b.foreign_bps] for b in default_brackets()],
             "coefficients": {kind.value: 1000 for kind in Kind},
@@ -225,10 +226,11 @@ def test_inputs_hash_is_sha256_of_documented_json() -> None:
             "derivative_lead": 5100,
             "tier_weights": "by_contribution",
         },
-        "contributions": [[1, "core", "funding", 5, 1], [3, "core", "code", 2, 2]],
         "cutoff": 100,
         "partners": [[1, "foreign"], [2, "foreign"], [3, "local"], [4, "local"]],
-        "version": "ipledger-equity/1",
+        "previous": None,
+        "removed": [],
+        "version": "ipledger-equity/2",
     }
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     assert snap(base).inputs_hash == hashlib.sha256(encoded).hexdigest()
