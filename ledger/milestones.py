@@ -1,0 +1,342 @@
+"""Milestones: planned, submitted (the snapshot is taken), released on chain, claimed; alerts.
+
+- :func:`plan` adds a milestone (amount in wei, TRL target, due date).
+- :func:`submit` fixes its cutoff: the snapshot is taken now, with the payout tree of the
+  milestone's amount; later contributions count for the next milestone.
+- :func:`release` checks the partners' EIP-712 ``Release`` signatures over (project,
+  milestone, snapshot root, amount) against the agreement's quorum, checks the escrow
+  holds the amount, submits the release, and anchors the record's head on chain.
+- :func:`claim` claims a partner's leaf (anyone may send it; the funds go only to the
+  partner's payout address) and records it from the chain's event.
+- :func:`raise_overdue_alerts` records an ``alert.overdue`` entry for each milestone past
+  its due date and not released, naming who is notified (the seed's dynamic alert).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from ledger import projects, snapshots
+from ledger.chain.escrow import RELEASE
+from ledger.context import Ledger
+from ledger.db import Milestone, Project
+from ledger.errors import ChainStateError, NotFound, RuleViolation, Unauthorized
+from ledger.recording import anchor_now, lock_project, record
+from ledger.signatures import recover
+
+STATES = ("planned", "submitted", "released", "disputed", "rejected")
+
+
+def plan(
+    session: Session,
+    ledger: Ledger,
+    *,
+    project_id: int,
+    title: str,
+    amount: int,
+    trl_target: int,
+    due_at: datetime,
+    actor: str = "admin",
+) -> Milestone:
+    """Add the project's next milestone.
+
+    Raises:
+        RuleViolation: naming ``title``, ``amount`` (an integer > 0), ``trl_target`` (1..9)
+            or ``due_at`` (a UTC time).
+    """
+    if not title.strip() or len(title) > 200:
+        raise RuleViolation("a milestone needs a title of 1 to 200 characters", field="title")
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount < 2**256:
+        raise RuleViolation("amount must be an integer number of wei > 0", field="amount")
+    if not isinstance(trl_target, int) or not 1 <= trl_target <= 9:
+        raise RuleViolation("trl_target must be a TRL from 1 to 9", field="trl_target")
+    if due_at.tzinfo is None:
+        raise RuleViolation("due_at must be a time with its zone (UTC)", field="due_at")
+    project = lock_project(session, project_id)
+    number = len(list_milestones(session, project_id)) + 1
+    milestone = Milestone(
+        project_id=project_id,
+        number=number,
+        title=title,
+        amount=amount,
+        trl_target=trl_target,
+        due_at=due_at,
+    )
+    session.add(milestone)
+    session.flush()
+    record(
+        session,
+        ledger,
+        project,
+        "milestone.planned",
+        {
+            "amount": str(amount),
+            "due_at": due_at.isoformat(),
+            "number": number,
+            "title": title,
+            "trl_target": trl_target,
+        },
+        actor=actor,
+    )
+    return milestone
+
+
+def get(session: Session, milestone_id: int) -> Milestone:
+    milestone = session.get(Milestone, milestone_id)
+    if milestone is None:
+        raise NotFound(f"no milestone {milestone_id}", milestone_id=milestone_id)
+    return milestone
+
+
+def list_milestones(session: Session, project_id: int) -> list[Milestone]:
+    return list(
+        session.exec(
+            select(Milestone)
+            .where(Milestone.project_id == project_id)
+            .order_by(col(Milestone.number))
+        ).all()
+    )
+
+
+def submit(
+    session: Session, ledger: Ledger, *, milestone_id: int, evidence_hash: str, actor: str
+) -> Milestone:
+    """Submit a planned milestone with its evidence: its snapshot is taken now.
+
+    Raises:
+        RuleViolation: unless the milestone is planned, for a malformed evidence hash, or
+            when no contribution counts yet.
+    """
+    evidence = _hex32(evidence_hash, "evidence_hash")
+    milestone = get(session, milestone_id)
+    project = lock_project(session, milestone.project_id)
+    session.refresh(milestone)
+    _require_state(milestone, "planned")
+    snapshot = snapshots.take(
+        session, ledger, project, milestone=milestone, reason=f"milestone {milestone.number}"
+    )
+    milestone.state = "submitted"
+    milestone.evidence_hash = evidence
+    milestone.snapshot_id = snapshot.id
+    session.add(milestone)
+    record(
+        session,
+        ledger,
+        project,
+        "milestone.submitted",
+        {
+            "evidence_hash": evidence,
+            "number": milestone.number,
+            "payout_root": snapshot.payout_root,
+            "snapshot": snapshot.number,
+        },
+        actor=actor,
+    )
+    return milestone
+
+
+def release_message(project: Project, milestone: Milestone, root: str) -> dict[str, object]:
+    """The ``Release`` struct partners sign (the escrow's domain)."""
+    return {
+        "projectId": project.chain_project_id,
+        "milestoneId": milestone.number,
+        "root": bytes.fromhex(root),
+        "total": milestone.amount,
+    }
+
+
+def release(
+    session: Session,
+    ledger: Ledger,
+    *,
+    milestone_id: int,
+    signatures: list[str],
+    arbiter_signature: str | None = None,
+) -> Milestone:
+    """Release a submitted milestone with a quorum of partner signatures.
+
+    The signatures are checked here first (who signed, how many) so that a refusal names
+    the problem; the escrow checks them again on chain.
+
+    Raises:
+        RuleViolation: unless the milestone is submitted, or when the escrow holds less
+            than the amount.
+        Unauthorized: for a signer that is not a partner, a signer twice, too few
+            signatures, or a missing arbiter signature the agreement requires.
+    """
+    milestone = get(session, milestone_id)
+    project = lock_project(session, milestone.project_id)
+    session.refresh(milestone)
+    _require_state(milestone, "submitted")
+    assert project.chain_project_id is not None and milestone.snapshot_id is not None
+    snapshot = snapshots.get(session, milestone.snapshot_id)
+    assert snapshot.payout_root is not None
+    spec = projects.agreement_of(session, project.id)  # type: ignore[arg-type]
+    message = release_message(project, milestone, snapshot.payout_root)
+    domain = ledger.escrow.domain
+    members = {p.address for p in projects.partners_of(session, milestone.project_id)}
+    signers: dict[str, bytes] = {}
+    for signature in signatures:
+        who = recover(domain, "Release", message, signature, RELEASE)
+        if who not in members:
+            raise Unauthorized(f"{who} signed the release but is not a partner", field="signatures")
+        if who in signers:
+            raise Unauthorized(f"{who} signed the release twice", field="signatures")
+        signers[who] = bytes.fromhex(signature.removeprefix("0x"))
+    if len(signers) < spec.quorum.partners:
+        raise Unauthorized(
+            f"the release needs {spec.quorum.partners} partner signatures, got {len(signers)}",
+            field="signatures",
+            quorum=spec.quorum.partners,
+        )
+    arbiter_raw = b""
+    if spec.quorum.arbiter or arbiter_signature:
+        if not arbiter_signature:
+            raise Unauthorized("the agreement requires an arbiter's signature", field="arbiter")
+        who = recover(domain, "Release", message, arbiter_signature, RELEASE)
+        if who not in {a.address for a in spec.arbiters}:
+            raise Unauthorized(f"{who} is not an arbiter of the project", field="arbiter")
+        arbiter_raw = bytes.fromhex(arbiter_signature.removeprefix("0x"))
+    available = ledger.escrow.available(project.chain_project_id)
+    if available < milestone.amount:
+        raise RuleViolation(
+            f"the escrow holds {available} wei, the milestone needs {milestone.amount}",
+            field="amount",
+            available=str(available),
+        )
+    ordered = [signers[a] for a in sorted(signers, key=lambda a: int(a, 16))]
+    receipt = ledger.escrow.release_signed(
+        project.chain_project_id,
+        milestone.number,
+        bytes.fromhex(snapshot.payout_root),
+        milestone.amount,
+        ordered,
+        arbiter_raw,
+    )
+    milestone.state = "released"
+    milestone.released_tx = receipt.tx_hash
+    milestone.released_block = receipt.block_number
+    session.add(milestone)
+    record(
+        session,
+        ledger,
+        project,
+        "milestone.released",
+        {
+            "amount": str(milestone.amount),
+            "block": receipt.block_number,
+            "number": milestone.number,
+            "root": snapshot.payout_root,
+            "signers": sorted(signers),
+            "tx": receipt.tx_hash,
+        },
+        actor="ledger",
+        signature=",".join(signatures),
+    )
+    anchor_now(session, ledger, project)
+    return milestone
+
+
+def claim(session: Session, ledger: Ledger, *, milestone_id: int, partner_number: int) -> str:
+    """Claim a partner's payout of a released milestone; returns the transaction hash.
+
+    Raises:
+        RuleViolation: unless the milestone is released; for an unknown partner number.
+        ContractReverted: ``MilestoneEscrowAlreadyClaimed`` for a second claim.
+        ChainStateError: if the chain paid something other than the snapshot says.
+    """
+    milestone = get(session, milestone_id)
+    project = lock_project(session, milestone.project_id)
+    _require_state(milestone, "released")
+    assert milestone.snapshot_id is not None and project.chain_project_id is not None
+    tree = snapshots.payout_tree(session, snapshots.get(session, milestone.snapshot_id))
+    index = partner_number - 1
+    if not 0 <= index < len(tree):
+        raise RuleViolation(f"no partner {partner_number}", field="partner")
+    held = ledger.escrow.milestone(project.chain_project_id, milestone.number)
+    now = ledger.chain.block().timestamp
+    if now < held.claims_open_at:
+        raise RuleViolation(
+            f"claims of milestone {milestone.number} open at {held.claims_open_at} (chain time "
+            f"{now}): the dispute window is still running",
+            field="milestone",
+            claims_open_at=held.claims_open_at,
+        )
+    before = held.claimed
+    receipt = ledger.escrow.claim_leaf(project.chain_project_id, milestone.number, tree, index)
+    after = ledger.escrow.milestone(project.chain_project_id, milestone.number).claimed
+    payout = tree.payouts[index]
+    if after - before != payout.amount:
+        raise ChainStateError(
+            f"the escrow paid {after - before} wei, the snapshot says {payout.amount}",
+            partner=partner_number,
+        )
+    record(
+        session,
+        ledger,
+        project,
+        "payout.claimed",
+        {
+            "account": payout.account,
+            "amount": str(payout.amount),
+            "milestone": milestone.number,
+            "partner": partner_number,
+            "tx": receipt.tx_hash,
+        },
+        actor="ledger",
+    )
+    return receipt.tx_hash
+
+
+def raise_overdue_alerts(session: Session, ledger: Ledger, *, project_id: int) -> list[Milestone]:
+    """Record an ``alert.overdue`` for each milestone past due and not released (once each).
+
+    Returns:
+        The milestones that became overdue now.
+    """
+    project = lock_project(session, project_id)
+    now = ledger.clock()
+    spec = projects.agreement_of(session, project_id)
+    notified = [p.address for p in projects.partners_of(session, project_id)]
+    notified += [a.address for a in spec.arbiters]
+    raised = []
+    for milestone in list_milestones(session, project_id):
+        if milestone.state == "released" or milestone.overdue_at is not None:
+            continue
+        if milestone.due_at >= now:
+            continue
+        milestone.overdue_at = now
+        session.add(milestone)
+        record(
+            session,
+            ledger,
+            project,
+            "alert.overdue",
+            {
+                "due_at": milestone.due_at.isoformat(),
+                "milestone": milestone.number,
+                "notified": notified,
+                "state": milestone.state,
+            },
+            actor="ledger",
+        )
+        raised.append(milestone)
+    return raised
+
+
+def _require_state(milestone: Milestone, state: str) -> None:
+    if milestone.state != state:
+        raise RuleViolation(
+            f"milestone {milestone.number} is {milestone.state}, not {state}",
+            field="state",
+            state=milestone.state,
+        )
+
+
+def _hex32(value: str, field: str) -> str:
+    text = value.removeprefix("0x").lower() if isinstance(value, str) else ""
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise RuleViolation(f"{field} must be 32 bytes of hex", field=field)
+    return text
