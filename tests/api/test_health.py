@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from ledger.db.engine import head_revision
 from ledger.deployments import CONTRACTS
 from ledger.runtime import Runtime, open_runtime
 from ledger.settings import Settings
@@ -23,7 +24,7 @@ def test_health_reports_embedded_chain_and_sqlite(client: TestClient, runtime: R
     assert body["chain"]["chain_id"] == runtime.chain.chain_id
     assert body["chain"]["block_number"] == runtime.chain.block_number >= 1
     assert body["chain"]["block_hash"] == runtime.chain.block().hash
-    assert body["db"] == {"backend": "sqlite", "revision": "0003"}
+    assert body["db"] == {"backend": "sqlite", "revision": head_revision()}
     assert body["contracts"] == {name: row.address for name, row in runtime.deployments.items()}
     assert set(body["contracts"]) == set(CONTRACTS)
 
@@ -51,7 +52,7 @@ def test_health_reports_postgresql(
             body = client.get("/health").json()
     finally:
         runtime.close()
-    assert body["db"] == {"backend": "postgresql", "revision": "0003"}
+    assert body["db"] == {"backend": "postgresql", "revision": head_revision()}
 
 
 def test_app_opens_and_closes_its_runtime(seeded_settings: Callable[..., Settings]) -> None:

@@ -6,26 +6,16 @@ import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from ledger.db import Deployment, create_db_engine, current_revision, migrate, session_scope
-from ledger.db.engine import MIGRATIONS
+from ledger.db.engine import head_revision
 from ledger.db.models import metadata
 from ledger.errors import ConfigurationError
 
-
-def _head() -> str:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return str(ScriptDirectory.from_config(config).get_current_head())
-
-
-#: The newest revision in the migrations folder.
-HEAD = _head()
+HEAD = head_revision()
 
 
 def make_row(name: str = "RecordAnchor", address: str = "0x" + "11" * 20) -> Deployment:
