@@ -57,7 +57,8 @@ class Accumulator:
         self._agreement = agreement
         self._partners = check_partners(partners)
         self._known = frozenset(p.id for p in self._partners)
-        self._totals: dict[tuple[int, Tier, Kind], int] = {}
+        # (partner id, tier, kind) → Σ value; members, which are their string values too
+        self._totals: dict[tuple[int, str, str], int] = {}
         # Every key counted, to refuse removing one that is not; None once resumed.
         self._counted: Counter[Key] | None = Counter()
         self._added: Counter[Key] = Counter()

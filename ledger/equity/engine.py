@@ -34,6 +34,10 @@ from ledger.errors import RuleViolation
 #: Values, not weights, so that an amended coefficient applies to them exactly.
 Totals = Mapping[tuple[int, Tier, Kind], int]
 
+# members by value; a StrEnum member finds itself too, as it hashes and compares as its value
+_TIERS: dict[str, Tier] = {tier.value: tier for tier in Tier}
+_KINDS: dict[str, Kind] = {kind.value: kind for kind in Kind}
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -146,15 +150,18 @@ def compute_history(recalculations: Iterable[Recalculation]) -> list[Snapshot]:
         known = frozenset(p.id for p in partners)
         if snapshots:
             check_cutoff(step.cutoff, snapshots[-1].cutoff)
-        counted: Counter[Key] = Counter()
-        totals: dict[tuple[int, Tier, Kind], int] = {}
+        keys: list[Key] = []
         for c in step.contributions:
             if c.partner_id not in known:
                 raise unknown_partner(c.partner_id)
             if c.recorded_at <= step.cutoff and not c.disputed:
-                counted[c.key] += 1
-                slot = (c.partner_id, c.tier, c.kind)
-                totals[slot] = totals.get(slot, 0) + c.value
+                keys.append(c.key)
+        counted = Counter(keys)
+        totals: dict[tuple[int, str, str], int] = {}
+        for (pid, tier, kind, value, _), times in counted.items():
+            slot = (pid, tier, kind)
+            totals[slot] = totals.get(slot, 0) + value * times
+        added, removed = (counted - before, before - counted) if before else (counted, before)
         snapshots.append(
             build_snapshot(
                 agreement=step.agreement,
@@ -162,8 +169,8 @@ def compute_history(recalculations: Iterable[Recalculation]) -> list[Snapshot]:
                 totals=totals,
                 cutoff=step.cutoff,
                 previous_hash=snapshots[-1].inputs_hash if snapshots else None,
-                added=(counted - before).elements(),
-                removed=(before - counted).elements(),
+                added=added.elements(),
+                removed=removed.elements(),
             )
         )
         before = counted
@@ -203,7 +210,7 @@ def build_snapshot(
     *,
     agreement: Agreement,
     partners: tuple[Partner, ...],
-    totals: Totals,
+    totals: Mapping[tuple[int, str, str], int],
     cutoff: int,
     previous_hash: str | None,
     added: Iterable[Key],
@@ -214,7 +221,8 @@ def build_snapshot(
     Args:
         agreement: The terms in force; its coefficients turn the totals into weights.
         partners: Every partner of the project, by ascending id, ids unique.
-        totals: Σ value per (partner id, tier, kind) of what is counted.
+        totals: Σ value per (partner id, tier, kind) of what is counted; tiers and kinds
+            as members or as their string values.
         cutoff: The snapshot's cutoff.
         previous_hash: The previous snapshot's inputs' hash, ``None`` for the first.
         added: Keys counted now and not in the previous snapshot.
@@ -230,7 +238,10 @@ def build_snapshot(
         column[pid] = column.get(pid, 0) + value * coefficients[kind]
     columns, weights_bps, payout = _matrix(agreement, partners, weight, cutoff)
     # (id, tier, kind) sort as Python sorts them: by id, then the tier's and kind's names
-    kept = sorted(item for item in totals.items() if item[1])
+    kept = {
+        (pid, _TIERS[tier], _KINDS[kind]): value
+        for (pid, tier, kind), value in sorted(item for item in totals.items() if item[1])
+    }
     return Snapshot(
         cutoff=cutoff,
         partners=partners,
@@ -246,7 +257,7 @@ def build_snapshot(
             removed=removed,
         ),
         previous_hash=previous_hash,
-        totals=MappingProxyType(dict(kept)),
+        totals=MappingProxyType(kept),
     )
 
 

@@ -131,7 +131,8 @@ class Contribution:
     @property
     def key(self) -> tuple[int, str, str, int, int]:
         """What identifies the contribution in the inputs' hash (the dispute flag is not part)."""
-        return (self.partner_id, self.tier.value, self.kind.value, self.value, self.recorded_at)
+        # ``_value_`` is the enum's value without the ``value`` property's Python-level call
+        return (self.partner_id, self.tier._value_, self.kind._value_, self.value, self.recorded_at)
 
 
 @dataclass(frozen=True)
