@@ -25,6 +25,7 @@ import requests
 from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from ledger.chain.compiler import Build, compile_contracts, find_solc, project_root
 from ledger.chain.embedded import EmbeddedNode
@@ -215,6 +216,24 @@ def _fresh_postgres(admin_url: str) -> Iterator[str]:
     try:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
-        with engine.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop_database(engine, name)
         engine.dispose()
+
+
+def _drop_database(engine: Any, name: str, attempts: int = 40) -> None:
+    """Drop a test database, waiting out a background worker that holds it.
+
+    ``WITH (FORCE)`` ends the test's own connections, but PostgreSQL refuses
+    to end a process it does not let this role signal (an autovacuum worker
+    can hold the database for a moment). Such a refusal is retried for a
+    few seconds before it fails the test.
+    """
+    for attempt in range(attempts):
+        try:
+            with engine.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
