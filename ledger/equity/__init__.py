@@ -15,6 +15,7 @@ from ledger.equity.engine import (
 )
 from ledger.equity.model import (
     BPS,
+    KINDS,
     SIDES,
     TIERS,
     UNBOUNDED,
@@ -33,6 +34,7 @@ from ledger.equity.tiers import Column, Share
 
 __all__ = [
     "BPS",
+    "KINDS",
     "SIDES",
     "TIERS",
     "UNBOUNDED",

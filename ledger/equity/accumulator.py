@@ -36,6 +36,9 @@ from ledger.equity.model import (
 from ledger.errors import RuleViolation
 
 _HASH = re.compile(r"[0-9a-f]{64}")
+# members by value (a member finds itself too: it hashes and compares as its value)
+_TIERS: dict[str, Tier] = {tier.value: tier for tier in Tier}
+_KINDS: dict[str, Kind] = {kind.value: kind for kind in Kind}
 
 
 class Accumulator:
@@ -107,7 +110,7 @@ class Accumulator:
         for (pid, tier, kind), value in totals.items():
             if pid not in accumulator._known:
                 raise unknown_partner(pid)
-            slot = (pid, require_enum(Tier, tier, "tier"), require_enum(Kind, kind, "kind"))
+            slot = (pid, _member(_TIERS, Tier, tier, "tier"), _member(_KINDS, Kind, kind, "kind"))
             if require_int(value, "totals"):
                 accumulator._totals[slot] = accumulator._totals.get(slot, 0) + value
         accumulator._counted = None
@@ -284,3 +287,9 @@ def _move(key: Key, cancels: Counter[Key], grows: Counter[Key]) -> None:
             del cancels[key]
     else:
         grows[key] += 1
+
+
+def _member(members: dict[str, Any], cls: type[Any], value: Any, field_name: str) -> Any:
+    """``value`` as a member of ``cls``; a dict lookup first, as a stored state has many."""
+    found = members.get(value) if isinstance(value, str) else None
+    return found if found is not None else require_enum(cls, value, field_name)

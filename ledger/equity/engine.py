@@ -18,6 +18,7 @@ from types import MappingProxyType
 from ledger.equity.canonical import Key, inputs_hash
 from ledger.equity.model import (
     BPS,
+    KINDS,
     TIERS,
     Agreement,
     Contribution,
@@ -34,10 +35,6 @@ from ledger.errors import RuleViolation
 #: Values, not weights, so that an amended coefficient applies to them exactly.
 Totals = Mapping[tuple[int, Tier, Kind], int]
 
-# members by value; a StrEnum member finds itself too, as it hashes and compares as its value
-_TIERS: dict[str, Tier] = {tier.value: tier for tier in Tier}
-_KINDS: dict[str, Kind] = {kind.value: kind for kind in Kind}
-
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -53,7 +50,7 @@ class Snapshot:
         previous_hash: The inputs' hash of the snapshot this one follows, ``None`` for the
             first of a project.
         totals: Σ value of the counted contributions per (partner id, tier, kind), zero
-            sums left out, in sorted order (by id, then tier and kind names). With
+            sums left out, by partner id, then tier order, then kind order. With
             ``inputs_hash`` and ``cutoff`` it is the state
             :meth:`~ledger.equity.accumulator.Accumulator.resume` continues from.
     """
@@ -222,7 +219,8 @@ def build_snapshot(
         agreement: The terms in force; its coefficients turn the totals into weights.
         partners: Every partner of the project, by ascending id, ids unique.
         totals: Σ value per (partner id, tier, kind) of what is counted; tiers and kinds
-            as members or as their string values.
+            as members or as their string values (which hash and compare alike), every
+            partner id among ``partners``.
         cutoff: The snapshot's cutoff.
         previous_hash: The previous snapshot's inputs' hash, ``None`` for the first.
         added: Keys counted now and not in the previous snapshot.
@@ -232,16 +230,19 @@ def build_snapshot(
         RuleViolation: if nothing weighs anything, or if a tier rule cannot hold.
     """
     weight: dict[Tier, dict[int, int]] = {tier: {} for tier in TIERS}
+    kept: dict[tuple[int, Tier, Kind], int] = {}
     coefficients = agreement.coefficients
-    for (pid, tier, kind), value in totals.items():
-        column = weight[tier]
-        column[pid] = column.get(pid, 0) + value * coefficients[kind]
+    # in the order of Snapshot.totals; walking the slots is cheaper than sorting the sums
+    for partner in partners:
+        for tier in TIERS:
+            column = weight[tier]
+            for kind in KINDS:
+                slot = (partner.id, tier, kind)
+                value = totals.get(slot)
+                if value:
+                    kept[slot] = value
+                    column[partner.id] = column.get(partner.id, 0) + value * coefficients[kind]
     columns, weights_bps, payout = _matrix(agreement, partners, weight, cutoff)
-    # (id, tier, kind) sort as Python sorts them: by id, then the tier's and kind's names
-    kept = {
-        (pid, _TIERS[tier], _KINDS[kind]): value
-        for (pid, tier, kind), value in sorted(item for item in totals.items() if item[1])
-    }
     return Snapshot(
         cutoff=cutoff,
         partners=partners,

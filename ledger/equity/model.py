@@ -52,6 +52,8 @@ class Kind(StrEnum):
 
 #: Tiers in the order that breaks ties between them.
 TIERS: tuple[Tier, ...] = (Tier.CORE, Tier.APPLICATION, Tier.DERIVATIVE)
+#: Kinds in the order of the valuation schedule (the order of a snapshot's totals).
+KINDS: tuple[Kind, ...] = tuple(Kind)
 #: Sides in the order that breaks ties between them (DESIGN.md lists foreign first).
 SIDES: tuple[Side, ...] = (Side.FOREIGN, Side.LOCAL)
 
