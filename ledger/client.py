@@ -27,9 +27,12 @@ from ledger.signatures import (
     AMENDMENT,
     ATTESTATION,
     CONTRIBUTION,
+    CONTRIBUTION_RULING,
+    CONTRIBUTION_SETTLEMENT,
     DISPUTE,
     attestation_message,
     contribution_message,
+    contribution_resolution_message,
     dispute_message,
     ledger_domain,
 )
@@ -142,6 +145,22 @@ class Signer:
             project_id=project_id, subject=subject, subject_id=subject_id, reason_hash=reason_hash
         )
         return self._sign(self.domains.ledger(), "DisputeOpening", DISPUTE, message)
+
+    def contribution_settlement(self, project_id: int, dispute_id: int, outcome: str) -> str:
+        """Settle a dispute on a contribution, as its contributor or opener (ledger's domain)."""
+        message = contribution_resolution_message(
+            project_id=project_id, dispute_id=dispute_id, outcome=outcome
+        )
+        domain = self.domains.ledger()
+        return self._sign(domain, "ContributionSettlement", CONTRIBUTION_SETTLEMENT, message)
+
+    def contribution_ruling(self, project_id: int, dispute_id: int, outcome: str) -> str:
+        """Rule on a dispute on a contribution, as an arbiter (ledger's domain)."""
+        message = contribution_resolution_message(
+            project_id=project_id, dispute_id=dispute_id, outcome=outcome
+        )
+        domain = self.domains.ledger()
+        return self._sign(domain, "ContributionRuling", CONTRIBUTION_RULING, message)
 
     def release(self, project_id: int, milestone: int, root: bytes, total: int) -> str:
         """Approve a milestone's release (escrow's domain)."""

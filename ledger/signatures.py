@@ -1,12 +1,13 @@
 """EIP-712 signatures the ledger itself verifies (not a contract), and their recovery.
 
 Acts that bind a partner but never reach a contract as such (a contribution, an
-attestation, an amendment, opening a dispute) are signed in the ledger's own EIP-712
-domain: name ``ipledger``, version ``1``, the chain's id, and the project registry's
-address as verifying contract, so a signature is bound to one deployment. Acts that a
-contract checks (joining, milestone approvals, settlements, negotiated splits) are signed
-in that contract's domain (:mod:`ledger.chain`). ``projectId`` is always the project's id
-on chain. ``ledger.client`` makes these signatures; :func:`recover` checks them.
+attestation, an amendment, opening a dispute, settling or ruling on a dispute about a
+contribution) are signed in the ledger's own EIP-712 domain: name ``ipledger``, version
+``1``, the chain's id, and the project registry's address as verifying contract, so a
+signature is bound to one deployment. Acts that a contract checks (joining, milestone
+approvals, settlements of milestone disputes, negotiated splits) are signed in that
+contract's domain (:mod:`ledger.chain`). ``projectId`` is always the project's id on chain.
+``ledger.client`` makes these signatures; :func:`recover` checks them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ CONTRIBUTION = struct(
 ATTESTATION = struct("projectId uint256", "contributionId uint256", "bodyHash bytes32")
 AMENDMENT = struct("projectId uint256", "version uint256", "documentHash bytes32")
 DISPUTE = struct("projectId uint256", "subject string", "subjectId uint256", "reasonHash bytes32")
+#: Both parties of a dispute on a contribution agree on its outcome (mediation).
+CONTRIBUTION_SETTLEMENT = struct("projectId uint256", "disputeId uint256", "outcome string")
+#: An arbiter decides a dispute on a contribution (arbitration).
+CONTRIBUTION_RULING = struct("projectId uint256", "disputeId uint256", "outcome string")
 
 #: Primary type name -> fields, for every struct of the ledger's domain.
 TYPES: dict[str, StructType] = {
@@ -43,6 +48,8 @@ TYPES: dict[str, StructType] = {
     "Attestation": ATTESTATION,
     "Amendment": AMENDMENT,
     "DisputeOpening": DISPUTE,
+    "ContributionSettlement": CONTRIBUTION_SETTLEMENT,
+    "ContributionRuling": CONTRIBUTION_RULING,
 }
 
 
@@ -145,3 +152,13 @@ def dispute_message(
         "subjectId": subject_id,
         "reasonHash": bytes.fromhex(reason_hash.removeprefix("0x")),
     }
+
+
+def contribution_resolution_message(
+    *, project_id: int, dispute_id: int, outcome: str
+) -> dict[str, Any]:
+    """The ``ContributionSettlement`` or ``ContributionRuling`` struct: one dispute's outcome.
+
+    ``dispute_id`` is the ledger's id of the dispute; ``outcome`` is ``uphold`` or ``reject``.
+    """
+    return {"projectId": project_id, "disputeId": dispute_id, "outcome": outcome}
