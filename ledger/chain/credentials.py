@@ -30,6 +30,15 @@ class CredentialStatus:
         return self.revoked_at != 0
 
 
+@dataclass(frozen=True)
+class CredentialEvent:
+    """A credential anchored or revoked, as a receipt's event says (``reason`` when revoked)."""
+
+    credential_hash: bytes
+    issuer: str
+    reason: bytes = b""
+
+
 class CredentialRegistryGateway(ContractGateway):
     """Register issuers (operator), anchor and revoke credentials (issuer's signature)."""
 
@@ -67,3 +76,31 @@ class CredentialRegistryGateway(ContractGateway):
         return CredentialStatus(
             None if issuer == ZERO_ADDRESS else issuer, anchored_at, revoked_at, bytes(reason)
         )
+
+    def issuer_jurisdiction(self, issuer: str) -> str | None:
+        """The jurisdiction the registry holds for an issuer's address; None when unknown."""
+        code = bytes(self._chain.call(self.bound, "issuerJurisdiction", issuer))
+        return None if code == b"\0\0" else code.decode()
+
+    def issuers_registered(self, receipt: Receipt) -> list[tuple[str, str, bytes]]:
+        """(address, jurisdiction, name hash) of each ``IssuerRegistered`` in a receipt."""
+        return [
+            (e["args"]["issuer"], bytes(e["args"]["jurisdiction"]).decode(), e["args"]["nameHash"])
+            for e in self._chain.decode_events(self.bound, "IssuerRegistered", receipt)
+        ]
+
+    def anchored_in(self, receipt: Receipt) -> list[CredentialEvent]:
+        """The ``CredentialAnchored`` events of a receipt."""
+        return [
+            CredentialEvent(bytes(e["args"]["credentialHash"]), e["args"]["issuer"])
+            for e in self._chain.decode_events(self.bound, "CredentialAnchored", receipt)
+        ]
+
+    def revoked_in(self, receipt: Receipt) -> list[CredentialEvent]:
+        """The ``CredentialRevoked`` events of a receipt."""
+        return [
+            CredentialEvent(
+                bytes(e["args"]["credentialHash"]), e["args"]["issuer"], bytes(e["args"]["reason"])
+            )
+            for e in self._chain.decode_events(self.bound, "CredentialRevoked", receipt)
+        ]
