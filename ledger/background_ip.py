@@ -10,6 +10,12 @@ to the party the chain says it was released to (:func:`may_read`).
 Hashes: ``document_hash = sha256(document)``; ``key_commitment = sha256(b"ipledger/key/v1"
 || key)``. The GCM associated data binds a ciphertext to its document hash, so a stored
 ciphertext cannot be swapped for another document's.
+
+Store and vault entries are named by the document's hash unless the caller gives another
+``name``: the deposit service names them by the key commitment, so that one document sealed
+twice (another project, a retried deposit) never overwrites an earlier sealing.
+:meth:`KeyVault.wrap` hands a key out in a form only the vault can open again (the deposit
+service's two-step protocol, ``docs/ip-books.md``).
 """
 
 from __future__ import annotations
@@ -45,9 +51,21 @@ def key_commitment(key: bytes) -> bytes:
     return hashlib.sha256(KEY_DOMAIN + key).digest()
 
 
-def seal(document: bytes) -> Sealed:
-    """Encrypt a document under a fresh AES-256-GCM key."""
-    key = AESGCM.generate_key(bit_length=256)
+def fresh_key() -> bytes:
+    """A new random 256-bit document key."""
+    return AESGCM.generate_key(bit_length=256)
+
+
+def seal(document: bytes, key: bytes | None = None) -> Sealed:
+    """Encrypt a document under a fresh AES-256-GCM key (or ``key``, made by :func:`fresh_key`).
+
+    Raises:
+        RuleViolation: for a given key that is not 32 bytes.
+    """
+    if key is None:
+        key = fresh_key()
+    elif len(key) != 32:
+        raise RuleViolation("a document key is 32 bytes", field="key")
     digest = hashlib.sha256(document).digest()
     nonce = os.urandom(NONCE_SIZE)
     ciphertext = nonce + AESGCM(key).encrypt(nonce, document, AAD_DOMAIN + digest)
@@ -79,24 +97,25 @@ def unseal(ciphertext: bytes, key: bytes, document_hash: bytes) -> bytes:
 
 
 class DocumentStore:
-    """Ciphertexts as files named by their document's hash, written atomically."""
+    """Ciphertexts as files named by their document's hash (or a given name), written atomically."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def _path(self, document_hash: bytes) -> Path:
-        return self.root / f"{document_hash.hex()}.sealed"
+    def path(self, name: bytes) -> Path:
+        """Where the ciphertext stored under ``name`` lives."""
+        return self.root / f"{name.hex()}.sealed"
 
-    def put(self, sealed: Sealed) -> Path:
+    def put(self, sealed: Sealed, *, name: bytes | None = None) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self._path(sealed.document_hash)
+        path = self.path(name or sealed.document_hash)
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(sealed.ciphertext)
         os.replace(tmp, path)
         return path
 
-    def get(self, document_hash: bytes) -> bytes:
-        path = self._path(document_hash)
+    def get(self, document_hash: bytes, *, name: bytes | None = None) -> bytes:
+        path = self.path(name or document_hash)
         if not path.is_file():
             raise NotFound(
                 f"no sealed document {document_hash.hex()}", document_hash=document_hash.hex()
@@ -126,28 +145,45 @@ class KeyVault:
             return {}
         return dict(json.loads(self.path.read_text()))
 
-    def store(self, document_hash: bytes, key: bytes) -> None:
+    def store(self, document_hash: bytes, key: bytes, *, name: bytes | None = None) -> None:
         entries = self._load()
-        nonce = os.urandom(NONCE_SIZE)
-        wrapped = nonce + self._aead.encrypt(nonce, key, document_hash)
-        entries[document_hash.hex()] = wrapped.hex()
+        entries[(name or document_hash).hex()] = self.wrap(key, document_hash).hex()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(entries, sort_keys=True))
         os.replace(tmp, self.path)
 
-    def key_for(self, document_hash: bytes) -> bytes:
-        wrapped = self._load().get(document_hash.hex())
+    def key_for(self, document_hash: bytes, *, name: bytes | None = None) -> bytes:
+        wrapped = self._load().get((name or document_hash).hex())
         if wrapped is None:
             raise NotFound(
                 f"no key for document {document_hash.hex()}", document_hash=document_hash.hex()
             )
-        raw = bytes.fromhex(wrapped)
         try:
-            return self._aead.decrypt(raw[:NONCE_SIZE], raw[NONCE_SIZE:], document_hash)
-        except InvalidTag:
+            return self.unwrap(bytes.fromhex(wrapped), document_hash)
+        except RuleViolation:
             raise RuleViolation(
                 "the vault key does not open this entry", field="vault_key"
+            ) from None
+
+    def wrap(self, key: bytes, context: bytes) -> bytes:
+        """``key`` encrypted under the vault's key and bound to ``context``."""
+        nonce = os.urandom(NONCE_SIZE)
+        return nonce + self._aead.encrypt(nonce, key, context)
+
+    def unwrap(self, wrapped: bytes, context: bytes) -> bytes:
+        """The key :meth:`wrap` wrapped for the same ``context``.
+
+        Raises:
+            RuleViolation: if the vault did not wrap it, for another context, or it changed.
+        """
+        try:
+            if len(wrapped) <= NONCE_SIZE:
+                raise InvalidTag
+            return self._aead.decrypt(wrapped[:NONCE_SIZE], wrapped[NONCE_SIZE:], context)
+        except InvalidTag:
+            raise RuleViolation(
+                "this vault did not wrap this key for this context", field="wrapped"
             ) from None
 
 
@@ -164,5 +200,8 @@ def may_read(*, reader: str, owner: str, released_to: str | None) -> None:
     if released_to is not None and reader_l == released_to.lower():
         return
     raise Unauthorized(
-        f"{reader} may not read this background document's key", reader=reader, owner=owner
+        f"{reader} may not read this background document's key",
+        field="reader",
+        reader=reader,
+        owner=owner,
     )

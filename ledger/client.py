@@ -17,11 +17,16 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.background import BACKGROUND_DEPOSIT, DepositTerms
+from ledger.chain.background import (
+    BACKGROUND_DEPOSIT,
+    BACKGROUND_RELEASE,
+    BACKGROUND_WITHDRAWAL,
+    DepositTerms,
+)
 from ledger.chain.eip712 import Domain, sign
 from ledger.chain.escrow import RELEASE, SETTLEMENT
-from ledger.chain.registry import JOIN, Side
-from ledger.chain.rights import NEGOTIATED_SPLIT, NegotiatedSplit
+from ledger.chain.registry import JOIN, Side, industry_code, territory_code
+from ledger.chain.rights import LICENCE, NEGOTIATED_SPLIT, NegotiatedSplit
 from ledger.context import Ledger
 from ledger.signatures import (
     AMENDMENT,
@@ -48,6 +53,7 @@ class Domains:
     disputes: str
     rights: str
     background: str
+    foreground: str = ""
 
     @classmethod
     def of(cls, ledger: Ledger) -> Domains:
@@ -58,6 +64,7 @@ class Domains:
             disputes=ledger.disputes.address,
             rights=ledger.rights.address,
             background=ledger.background.address,
+            foreground=ledger.foreground.address,
         )
 
     def ledger(self) -> Domain:
@@ -71,6 +78,7 @@ class Domains:
             "DisputeResolution": self.disputes,
             "TieredRights": self.rights,
             "BackgroundEscrow": self.background,
+            "ForegroundRegistry": self.foreground,
         }[name]
         return Domain(name, self.chain_id, address)
 
@@ -188,3 +196,40 @@ class Signer:
         """Deposit background IP into the escrow (background escrow's domain)."""
         domain = self.domains.contract("BackgroundEscrow")
         return self._sign(domain, "BackgroundDeposit", BACKGROUND_DEPOSIT, terms.message())
+
+    def background_release(self, deposit_id: int, recipient: str) -> str:
+        """Rule, as an arbiter, that a deposit's key goes to ``recipient`` (background escrow's
+        domain; ``deposit_id`` is the id on chain)."""
+        domain = self.domains.contract("BackgroundEscrow")
+        message = {"depositId": deposit_id, "recipient": recipient}
+        return self._sign(domain, "BackgroundRelease", BACKGROUND_RELEASE, message)
+
+    def background_withdrawal(self, deposit_id: int) -> str:
+        """Withdraw one's own deposit after the project's termination (id on chain)."""
+        domain = self.domains.contract("BackgroundEscrow")
+        message = {"depositId": deposit_id}
+        return self._sign(domain, "BackgroundWithdrawal", BACKGROUND_WITHDRAWAL, message)
+
+    def licence(
+        self,
+        project_id: int,
+        *,
+        asset_id: int,
+        licensee: str,
+        territory: str,
+        industry: str,
+        fee: int,
+        licence_id: int,
+    ) -> str:
+        """Grant a licence on a foreground asset (foreground registry's domain); ids are the ids
+        on chain, ``licence_id`` the registry's next one."""
+        message = {
+            "projectId": project_id,
+            "assetId": asset_id,
+            "licensee": licensee,
+            "territory": territory_code(territory),
+            "industry": industry_code(industry),
+            "fee": fee,
+            "licenceId": licence_id,
+        }
+        return self._sign(self.domains.contract("ForegroundRegistry"), "Licence", LICENCE, message)

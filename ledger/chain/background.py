@@ -46,6 +46,16 @@ class BackgroundDeposit:
 
 
 @dataclass(frozen=True)
+class BackgroundRelease:
+    """A ``BackgroundReleased`` event: whose key went to whom (``arbiter`` zero: by milestone)."""
+
+    deposit_id: int
+    recipient: str
+    key_commitment: bytes
+    arbiter: str
+
+
+@dataclass(frozen=True)
 class DepositTerms:
     """What an owner signs to deposit background IP."""
 
@@ -82,9 +92,25 @@ class BackgroundEscrowGateway(ContractGateway):
 
     def deposit(self, terms: DepositTerms, signature: bytes) -> int:
         """Relay an owner's signed deposit; returns the deposit id."""
+        return self.deposit_tx(terms, signature)[0]
+
+    def deposit_tx(self, terms: DepositTerms, signature: bytes) -> tuple[int, Receipt]:
+        """Relay an owner's signed deposit; returns the deposit id and the receipt."""
         receipt = self._chain.transact(self.bound, "deposit", terms.as_tuple(), signature)
         (event,) = self._chain.decode_events(self.bound, "BackgroundDeposited", receipt)
-        return int(event["args"]["depositId"])
+        return int(event["args"]["depositId"]), receipt
+
+    def releases(self, receipt: Receipt) -> list[BackgroundRelease]:
+        """The key releases a transaction made."""
+        return [
+            BackgroundRelease(
+                int(e["args"]["depositId"]),
+                e["args"]["recipient"],
+                bytes(e["args"]["keyCommitment"]),
+                e["args"]["arbiter"],
+            )
+            for e in self._chain.decode_events(self.bound, "BackgroundReleased", receipt)
+        ]
 
     def release_on_milestone(self, deposit_id: int) -> Receipt:
         return self._chain.transact(self.bound, "releaseOnMilestone", deposit_id)

@@ -26,11 +26,11 @@ from eth_utils import function_signature_to_4byte_selector
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractLogicError, Web3Exception
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3Exception
 
 from ledger.chain.compiler import Artifact
 from ledger.chain.embedded import EmbeddedNode
-from ledger.errors import ChainError, ChainUnavailable, ContractReverted
+from ledger.errors import ChainError, ChainUnavailable, ContractReverted, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +49,14 @@ class Block:
 
 @dataclass(frozen=True)
 class Receipt:
-    """The outcome of a mined transaction."""
+    """The outcome of a mined transaction (``succeeded`` False: it reverted)."""
 
     tx_hash: str
     block_number: int
     gas_used: int
     contract_address: str | None
     logs: list[Any]
+    succeeded: bool = True
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,32 @@ class Chain:
                     from_block=from_block, to_block=to_block, argument_filters=filters
                 )
             )
+        )
+
+    def receipt(self, tx_hash: str) -> Receipt:
+        """The receipt of a transaction someone else sent (a partner, a licensee).
+
+        Raises:
+            NotFound: for a hash that is not hex or names no mined transaction.
+        """
+        try:
+            raw = bytes.fromhex(tx_hash.removeprefix("0x"))
+            if len(raw) != 32:
+                raise ValueError("a transaction hash is 32 bytes")
+            r = self.w3.eth.get_transaction_receipt(HexBytes(raw))
+        except (ValueError, TransactionNotFound):
+            raise NotFound(f"no mined transaction {tx_hash}", tx_hash=tx_hash) from None
+        except requests.exceptions.RequestException as exc:
+            raise ChainUnavailable(f"the chain node does not answer: {exc}") from None
+        except Web3Exception as exc:
+            raise ChainError(f"reading transaction {tx_hash} failed: {exc}") from None
+        return Receipt(
+            tx_hash="0x" + raw.hex(),
+            block_number=r["blockNumber"],
+            gas_used=r["gasUsed"],
+            contract_address=r.get("contractAddress"),
+            logs=list(r["logs"]),
+            succeeded=r["status"] == 1,
         )
 
     def decode_events(self, bound: Bound, event: str, receipt: Receipt) -> list[Any]:

@@ -121,6 +121,40 @@ class Licence:
     paid: bool
 
 
+@dataclass(frozen=True)
+class AssetRegistered:
+    """An ``AssetRegistered`` event."""
+
+    asset_id: int
+    project_id: int
+    tier: Tier
+    asset_hash: bytes
+    registrant: str
+
+
+@dataclass(frozen=True)
+class LicenceFeePaid:
+    """A ``LicenceFeePaid`` event."""
+
+    licence_id: int
+    asset_id: int
+    payer: str
+    fee: int
+
+
+@dataclass(frozen=True)
+class RevenueReceived:
+    """A ``RevenueReceived`` event and the ``RevenueCredited`` events of the same asset in its
+    transaction: partner -> (payee, wei), only partners credited a non-zero amount."""
+
+    asset_id: int
+    project_id: int
+    payer: str
+    amount: int
+    cumulative: int
+    credits: dict[str, tuple[str, int]]
+
+
 class TieredRightsGateway(ContractGateway):
     """Commit and read the tiers' rights columns and the derivative negotiated split."""
 
@@ -216,9 +250,12 @@ class TieredRightsGateway(ContractGateway):
             sender=sender,
         )
 
-    def column(self, project_id: int, tier: Tier) -> CommittedColumn:
+    def column(
+        self, project_id: int, tier: Tier, *, block: int | str = "latest"
+    ) -> CommittedColumn:
+        """The tier's latest column (as of ``block``)."""
         snapshot_id, at, root, inputs, partners, rights, profit = self._chain.call(
-            self.bound, "columnOf", project_id, int(tier)
+            self.bound, "columnOf", project_id, int(tier), block=block
         )
         return CommittedColumn(
             int(snapshot_id),
@@ -228,8 +265,11 @@ class TieredRightsGateway(ContractGateway):
             RightsColumn(tuple(partners), tuple(rights), tuple(profit)),
         )
 
-    def negotiated_split(self, project_id: int) -> NegotiatedSplit:
-        nonce, partners, bps = self._chain.call(self.bound, "negotiatedSplitOf", project_id)
+    def negotiated_split(self, project_id: int, *, block: int | str = "latest") -> NegotiatedSplit:
+        """The derivative tier's latest negotiated split (as of ``block``)."""
+        nonce, partners, bps = self._chain.call(
+            self.bound, "negotiatedSplitOf", project_id, block=block
+        )
         return NegotiatedSplit(int(nonce), tuple(partners), tuple(bps))
 
 
@@ -242,7 +282,16 @@ class ForegroundRegistryGateway(ContractGateway):
         self, project_id: int, tier: Tier, asset_hash: bytes, *, partner: LocalAccount
     ) -> int:
         """Register a foreground asset; the partner sends the transaction. Returns the asset id."""
-        receipt = self._chain.transact(
+        (event,) = self.registered(
+            self.register_asset_tx(project_id, tier, asset_hash, partner=partner)
+        )
+        return event.asset_id
+
+    def register_asset_tx(
+        self, project_id: int, tier: Tier, asset_hash: bytes, *, partner: LocalAccount
+    ) -> Receipt:
+        """The partner's own registration transaction (the ledger records it from the receipt)."""
+        return self._chain.transact(
             self.bound,
             "registerAsset",
             project_id,
@@ -251,8 +300,30 @@ class ForegroundRegistryGateway(ContractGateway):
             sender=partner,
             gas=GAS_REGISTER_ASSET,
         )
-        (event,) = self._chain.decode_events(self.bound, "AssetRegistered", receipt)
-        return int(event["args"]["assetId"])
+
+    def registered(self, receipt: Receipt) -> list[AssetRegistered]:
+        """The assets a transaction registered."""
+        return [
+            AssetRegistered(
+                int(a["assetId"]),
+                int(a["projectId"]),
+                Tier(a["tier"]),
+                bytes(a["assetHash"]),
+                a["registrant"],
+            )
+            for a in (
+                e["args"] for e in self._chain.decode_events(self.bound, "AssetRegistered", receipt)
+            )
+        ]
+
+    def fees_paid(self, receipt: Receipt) -> list[LicenceFeePaid]:
+        """The licence fees a transaction paid."""
+        return [
+            LicenceFeePaid(int(a["licenceId"]), int(a["assetId"]), a["payer"], int(a["fee"]))
+            for a in (
+                e["args"] for e in self._chain.decode_events(self.bound, "LicenceFeePaid", receipt)
+            )
+        ]
 
     def next_licence_id(self) -> int:
         return int(self._chain.call(self.bound, "counts")[1]) + 1
@@ -292,6 +363,22 @@ class ForegroundRegistryGateway(ContractGateway):
         sender: LocalAccount | None = None,
     ) -> int:
         """Grant a quorum-signed licence; returns the licence id."""
+        return self.grant_licence_tx(
+            asset_id, licensee, territory, industry, fee, signatures, sender=sender
+        )[0]
+
+    def grant_licence_tx(
+        self,
+        asset_id: int,
+        licensee: str,
+        territory: str,
+        industry: str,
+        fee: int,
+        signatures: Sequence[bytes],
+        *,
+        sender: LocalAccount | None = None,
+    ) -> tuple[int, Receipt]:
+        """Grant a quorum-signed licence; returns the licence id and the receipt."""
         receipt = self._chain.transact(
             self.bound,
             "grantLicence",
@@ -304,7 +391,7 @@ class ForegroundRegistryGateway(ContractGateway):
             sender=sender,
         )
         (event,) = self._chain.decode_events(self.bound, "LicenceGranted", receipt)
-        return int(event["args"]["licenceId"])
+        return int(event["args"]["licenceId"]), receipt
 
     def pay_licence_fee(
         self, licence_id: int, *, value: int = 0, sender: LocalAccount | None = None
@@ -379,6 +466,30 @@ class RevenueSharingGateway(ContractGateway):
             signature,
             sender=sender,
         )
+
+    def received(self, receipt: Receipt) -> list[RevenueReceived]:
+        """The revenue payments a transaction made, each with its credits."""
+        credited = self._chain.decode_events(self.bound, "RevenueCredited", receipt)
+        out = []
+        for event in self._chain.decode_events(self.bound, "RevenueReceived", receipt):
+            a = event["args"]
+            asset_id = int(a["assetId"])
+            credits = {
+                c["args"]["partner"]: (c["args"]["payee"], int(c["args"]["amount"]))
+                for c in credited
+                if int(c["args"]["assetId"]) == asset_id
+            }
+            out.append(
+                RevenueReceived(
+                    asset_id,
+                    int(a["projectId"]),
+                    a["payer"],
+                    int(a["amount"]),
+                    int(a["cumulative"]),
+                    credits,
+                )
+            )
+        return out
 
     def credit(self, payee: str, token: str = ZERO_ADDRESS) -> int:
         return int(self._chain.call(self.bound, "creditOf", payee, token))

@@ -140,3 +140,27 @@ def test_send_value_moves_ether(chain: Chain) -> None:
     receipt = chain.send_value(fresh, 12_345)
     assert chain.balance(fresh) == 12_345
     assert before - chain.balance(chain.operator.address) >= 12_345 + receipt.gas_used
+
+
+def test_receipt_of_another_senders_transaction_is_read_back(chain: Chain, probe: Bound) -> None:
+    from ledger.errors import NotFound
+
+    sent = chain.transact(probe, "set", 4, 40)
+    read = chain.receipt(sent.tx_hash)
+    assert (read.tx_hash, read.block_number, read.succeeded) == (
+        sent.tx_hash,
+        sent.block_number,
+        True,
+    )
+    (event,) = chain.decode_events(probe, "ValueSet", read)
+    assert event["args"]["value"] == 40
+    assert chain.call(probe, "valueOf", 4, block=read.block_number - 1) == 0  # state before it
+
+    with pytest.raises(ContractReverted):
+        chain.transact(probe, "set", 0, 1, gas=100_000)  # mined, and reverted
+    failed = chain.block()
+    tx = chain.w3.eth.get_block(failed.number)["transactions"][0]
+    assert chain.receipt("0x" + bytes(tx).hex()).succeeded is False
+    for unknown in ("0x" + "ab" * 32, "0x1234", "not hex"):
+        with pytest.raises(NotFound):
+            chain.receipt(unknown)
