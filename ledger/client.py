@@ -14,6 +14,7 @@ exactly what the service checks::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
@@ -96,6 +97,15 @@ class Signer:
 
     def _sign(self, domain: Domain, primary: str, fields: list, message: dict) -> str:  # type: ignore[type-arg]
         return "0x" + sign(self.account, domain, primary, fields, message).hex()
+
+    def transaction(self, unsigned: dict[str, Any]) -> str:
+        """Sign a transaction the ledger prepared for this account to send (hex).
+
+        Used where a contract needs the partner or arbiter itself as the sender (opening a
+        dispute, an arbiter's ruling); the ledger relays it only if it is exactly the call
+        it prepared.
+        """
+        return "0x" + bytes(self.account.sign_transaction(unsigned).raw_transaction).hex()
 
     def join(self, project_id: int, agreement_hash: str, side: Side) -> str:
         """Join a project (registry's domain) over its agreement hash."""

@@ -22,7 +22,8 @@ from ledger.chain.background import BackgroundEscrowGateway
 from ledger.chain.compiler import Artifact, Build
 from ledger.chain.contract import ContractGateway
 from ledger.chain.credentials import CredentialRegistryGateway
-from ledger.chain.escrow import DisputeResolutionGateway, MilestoneEscrowGateway
+from ledger.chain.disputes import DisputeResolutionGateway
+from ledger.chain.escrow import MilestoneEscrowGateway
 from ledger.chain.gateway import Chain
 from ledger.chain.record_anchor import RecordAnchorGateway
 from ledger.chain.registry import ProjectRegistryGateway

@@ -21,8 +21,8 @@ from sqlmodel import Session, col, select
 from ledger import projects, snapshots
 from ledger.chain.escrow import RELEASE
 from ledger.context import Ledger
-from ledger.db import Milestone, Project
-from ledger.errors import ChainStateError, NotFound, RuleViolation, Unauthorized
+from ledger.db import Dispute, Milestone, Project
+from ledger.errors import ChainStateError, Conflict, NotFound, RuleViolation, Unauthorized
 from ledger.recording import anchor_now, lock_project, record
 from ledger.signatures import recover
 
@@ -108,12 +108,14 @@ def submit(
     Raises:
         RuleViolation: unless the milestone is planned, for a malformed evidence hash, or
             when no contribution counts yet.
+        Conflict: while a milestone or snapshot dispute of the project is open.
     """
     evidence = _hex32(evidence_hash, "evidence_hash")
     milestone = get(session, milestone_id)
     project = lock_project(session, milestone.project_id)
     session.refresh(milestone)
     _require_state(milestone, "planned")
+    _require_no_open_dispute(session, milestone.project_id)
     snapshot = snapshots.take(
         session, ledger, project, milestone=milestone, reason=f"milestone {milestone.number}"
     )
@@ -324,6 +326,23 @@ def raise_overdue_alerts(session: Session, ledger: Ledger, *, project_id: int) -
         )
         raised.append(milestone)
     return raised
+
+
+def _require_no_open_dispute(session: Session, project_id: int) -> None:
+    """Refuse a recalculation while a milestone or snapshot of the project is disputed."""
+    opened = session.exec(
+        select(Dispute)
+        .where(Dispute.project_id == project_id)
+        .where(col(Dispute.subject).in_(("milestone", "snapshot")))
+        .where(Dispute.status == "open")
+    ).first()
+    if opened is not None:
+        raise Conflict(
+            f"dispute {opened.id} on a {opened.subject} is open: the equity is under dispute "
+            "until it ends",
+            field="milestone",
+            dispute_id=opened.id,
+        )
 
 
 def _require_state(milestone: Milestone, state: str) -> None:

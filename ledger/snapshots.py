@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from ledger import projects
 from ledger.chain.payout_tree import PayoutTree
@@ -88,27 +88,36 @@ def equity_contribution(row: Contribution, *, disputed: bool = False) -> EquityC
     )
 
 
-def take(
+@dataclass(frozen=True)
+class _Next:
+    """The project's next snapshot, computed and not yet stored."""
+
+    snapshot: Snapshot
+    previous: SnapshotRecord | None
+    members: list[Partner]
+    watermark: int
+    uncounted: set[int]
+
+
+def _compute(
     session: Session,
-    ledger: Ledger,
     project: Project,
     *,
-    milestone: Milestone | None = None,
-    reason: str,
-    supersedes: SnapshotRecord | None = None,
-    actor: str = "ledger",
-) -> SnapshotRecord:
-    """Compute, store and record the project's next snapshot (the caller holds the lock).
+    cutoff: int,
+    through_cutoff: bool,
+    excluded: frozenset[int] = frozenset(),
+) -> _Next:
+    """Resume from the latest snapshot and apply what changed since, up to ``cutoff``.
 
-    Raises:
-        RuleViolation: if nothing counts yet, or a tier rule cannot hold.
+    ``excluded`` contributions count as not accepted whatever their status (a proposed
+    ruling). With ``through_cutoff`` a contribution recorded after the cutoff is an error
+    (the clock went back); without, it and every later one wait for the next snapshot.
     """
     assert project.id is not None
     previous = latest(session, project.id)
     spec = projects.agreement_of(session, project.id)
     members = projects.partners_of(session, project.id)
     partners = [EquityPartner(p.number, p.side) for p in members]  # type: ignore[arg-type]
-    cutoff = micros(ledger)
     if previous is None:
         accumulator = Accumulator(spec.equity_terms(), partners)
         watermark, uncounted_before = 0, set[int]()
@@ -124,7 +133,9 @@ def take(
             previous.last_contribution_id,
             set(json.loads(previous.disputed)),
         )
-    uncounted = _apply_status_changes(session, project.id, accumulator, watermark, uncounted_before)
+    uncounted = _apply_status_changes(
+        session, project.id, accumulator, watermark, uncounted_before, excluded
+    )
     fresh = session.exec(
         select(Contribution)
         .where(Contribution.project_id == project.id)
@@ -134,26 +145,57 @@ def take(
     for row in fresh:
         assert row.id is not None
         if row.recorded_us > cutoff:
+            if not through_cutoff:
+                break
             raise RuleViolation(
                 "a contribution is recorded after the cutoff: the ledger's clock went back",
                 field="recorded_at",
                 contribution_id=row.id,
             )
-        if row.status == "accepted":
+        if row.status == "accepted" and row.id not in excluded:
             accumulator.add(equity_contribution(row))
         else:
             uncounted.add(row.id)
         watermark = row.id
-    snapshot = accumulator.snapshot(cutoff)
+    return _Next(accumulator.snapshot(cutoff), previous, members, watermark, uncounted)
+
+
+def take(
+    session: Session,
+    ledger: Ledger,
+    project: Project,
+    *,
+    milestone: Milestone | None = None,
+    reason: str,
+    supersedes: SnapshotRecord | None = None,
+    actor: str = "ledger",
+) -> SnapshotRecord:
+    """Compute, store and record the project's next snapshot (the caller holds the lock).
+
+    A superseding snapshot (``supersedes`` given) is cut where the latest snapshot was: it
+    counts what the latest counted, with the statuses as they are now (a ruling's rejected
+    contributions out); contributions recorded since wait for the next snapshot.
+
+    Raises:
+        RuleViolation: if nothing counts yet, or a tier rule cannot hold.
+    """
+    assert project.id is not None
+    if supersedes is None:
+        step = _compute(session, project, cutoff=micros(ledger), through_cutoff=True)
+    else:
+        last = latest(session, project.id)
+        assert last is not None
+        step = _compute(session, project, cutoff=last.cutoff_us, through_cutoff=False)
+    previous = step.previous
     stored = _store(
         session,
         project,
-        snapshot,
+        step.snapshot,
         number=(previous.number + 1) if previous else 1,
         milestone=milestone,
-        members=members,
-        watermark=watermark,
-        uncounted=uncounted,
+        members=step.members,
+        watermark=step.watermark,
+        uncounted=step.uncounted,
         reason=reason,
         supersedes=supersedes,
     )
@@ -178,6 +220,39 @@ def take(
         actor=actor,
     )
     return stored
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What a superseding snapshot would be if ``excluded`` contributions stopped counting."""
+
+    snapshot: Snapshot
+    payouts: dict[int, int] | None
+    payout_root: str | None
+
+
+def preview_correction(
+    session: Session, project: Project, *, excluded: frozenset[int], amount: int | None
+) -> Correction:
+    """The snapshot :func:`take` would store to supersede the latest one, stored nowhere.
+
+    Raises:
+        RuleViolation: when the project has no snapshot yet, or the tier rules cannot hold
+            without the excluded contributions.
+    """
+    assert project.id is not None
+    last = latest(session, project.id)
+    if last is None:
+        raise RuleViolation("the project has no snapshot to correct", field="snapshot")
+    step = _compute(
+        session, project, cutoff=last.cutoff_us, through_cutoff=False, excluded=excluded
+    )
+    if amount is None:
+        return Correction(step.snapshot, None, None)
+    wei = step.snapshot.payouts(amount)
+    addresses = {p.number: p.payout_address for p in step.members}
+    root = PayoutTree.of([(addresses[n], wei[n]) for n in sorted(wei)]).root.hex()
+    return Correction(step.snapshot, wei, root)
 
 
 def payout_tree(session: Session, row: SnapshotRecord) -> PayoutTree:
@@ -266,11 +341,12 @@ def _apply_status_changes(
     accumulator: Accumulator,
     watermark: int,
     uncounted_before: set[int],
+    excluded: frozenset[int] = frozenset(),
 ) -> set[int]:
     """Count again what was resolved, uncount what was disputed since; the new uncounted set.
 
     Only contributions up to the watermark whose status is not ``accepted`` now, or was
-    not at the previous snapshot, are read: disputes are few.
+    not at the previous snapshot, are read (disputes are few), plus the ``excluded`` ones.
     """
     if watermark == 0:
         return set()
@@ -280,7 +356,9 @@ def _apply_status_changes(
             select(Contribution)
             .where(Contribution.project_id == project_id)
             .where(col(Contribution.id) <= watermark)
-            .where(Contribution.status != "accepted")
+            .where(
+                or_(Contribution.status != "accepted", col(Contribution.id).in_(sorted(excluded)))
+            )
         ).all()
     }
     for contribution_id in sorted(uncounted_before - now_uncounted.keys()):

@@ -18,8 +18,9 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from ledger.chain.compiler import Build, compile_contracts, project_root
+from ledger.chain.disputes import DisputeResolutionGateway
 from ledger.chain.embedded import EmbeddedNode
-from ledger.chain.escrow import DisputeResolutionGateway, MilestoneEscrowGateway
+from ledger.chain.escrow import MilestoneEscrowGateway
 from ledger.chain.gateway import Chain, embedded_chain
 from ledger.chain.payout_tree import PayoutTree
 from ledger.chain.registry import (

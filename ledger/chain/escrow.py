@@ -1,4 +1,4 @@
-"""Gateways to MilestoneEscrow and DisputeResolution: deposits, releases, claims, disputes.
+"""Gateway to MilestoneEscrow: deposits, releases, claims (disputes: ledger.chain.disputes).
 
 Partners sign releases and settlements with EIP-712 in each contract's own domain; the
 gateways collect the signatures in the ascending signer order the contracts require. Gas
@@ -18,7 +18,6 @@ from ledger.chain.contract import ContractGateway
 from ledger.chain.eip712 import sign, sign_by_all, struct
 from ledger.chain.gateway import Receipt
 from ledger.chain.payout_tree import PayoutTree
-from ledger.chain.registry import Outcome
 
 RELEASE = struct("projectId uint256", "milestoneId uint256", "root bytes32", "total uint256")
 SETTLEMENT = struct("disputeId uint256", "outcome uint8", "newRoot bytes32", "newTotal uint256")
@@ -41,20 +40,6 @@ class MilestoneStatus(IntEnum):
     RELEASED = 1
     SWEPT = 2
     REJECTED = 3
-
-
-class Subject(IntEnum):
-    MILESTONE = 0
-    SNAPSHOT = 1
-    CONTRIBUTION = 2
-
-
-class DisputeStatus(IntEnum):
-    NONE = 0
-    OPEN = 1
-    SETTLED = 2
-    RULED = 3
-    LAPSED = 4
 
 
 @dataclass(frozen=True)
@@ -95,18 +80,6 @@ class ProjectFunds:
     refunded_funders: int
     open_milestones: int
     refunds_opened: bool
-
-
-@dataclass(frozen=True)
-class Dispute:
-    project_id: int
-    subject_id: int
-    evidence_hash: bytes
-    opened_by: str
-    opened_at: int
-    subject: Subject
-    status: DisputeStatus
-    outcome: Outcome
 
 
 def _release_message(project_id: int, milestone_id: int, root: bytes, total: int) -> dict:
@@ -329,118 +302,3 @@ class MilestoneEscrowGateway(ContractGateway):
 
     def is_claimed(self, project_id: int, milestone_id: int, index: int) -> bool:
         return bool(self._chain.call(self.bound, "isClaimed", project_id, milestone_id, index))
-
-
-class DisputeResolutionGateway(ContractGateway):
-    """Open disputes, settle them by every partner's signature, rule as arbiter, let them lapse."""
-
-    NAME = "DisputeResolution"
-
-    def open_dispute(
-        self,
-        project_id: int,
-        subject: Subject,
-        subject_id: int,
-        evidence_hash: bytes,
-        *,
-        sender: LocalAccount,
-    ) -> int:
-        """Open a dispute as partner ``sender``; returns its id."""
-        receipt = self._chain.transact(
-            self.bound,
-            "open",
-            project_id,
-            int(subject),
-            subject_id,
-            evidence_hash,
-            sender=sender,
-            gas=GAS_DISPUTE,
-        )
-        (event,) = self._chain.decode_events(self.bound, "DisputeOpened", receipt)
-        return int(event["args"]["disputeId"])
-
-    def settlement_signatures(
-        self,
-        dispute_id: int,
-        outcome: Outcome,
-        new_root: bytes,
-        new_total: int,
-        signers: Sequence[LocalAccount],
-    ) -> list[bytes]:
-        message = {
-            "disputeId": dispute_id,
-            "outcome": int(outcome),
-            "newRoot": new_root,
-            "newTotal": new_total,
-        }
-        return sign_by_all(signers, self.domain, "Settlement", SETTLEMENT, message)
-
-    def settle(
-        self,
-        dispute_id: int,
-        outcome: Outcome,
-        signers: Sequence[LocalAccount],
-        *,
-        new_root: bytes = ZERO_ROOT,
-        new_total: int = 0,
-        sender: LocalAccount | None = None,
-    ) -> Receipt:
-        """Settle with every partner's signature (mediation)."""
-        sigs = self.settlement_signatures(dispute_id, outcome, new_root, new_total, signers)
-        return self._chain.transact(
-            self.bound,
-            "settle",
-            dispute_id,
-            int(outcome),
-            new_root,
-            new_total,
-            sigs,
-            sender=sender,
-            gas=GAS_DISPUTE + GAS_PER_SIGNATURE * len(sigs),
-        )
-
-    def rule(
-        self,
-        dispute_id: int,
-        outcome: Outcome,
-        *,
-        sender: LocalAccount,
-        new_root: bytes = ZERO_ROOT,
-        new_total: int = 0,
-        fee: int = 0,
-    ) -> Receipt:
-        """Rule as arbiter ``sender``, with a fee from the project's pool."""
-        return self._chain.transact(
-            self.bound,
-            "rule",
-            dispute_id,
-            int(outcome),
-            new_root,
-            new_total,
-            fee,
-            sender=sender,
-            gas=GAS_DISPUTE,
-        )
-
-    def lapse(self, dispute_id: int, *, sender: LocalAccount | None = None) -> Receipt:
-        """Apply the agreement's lapse outcome once the arbitration period is over."""
-        return self._chain.transact(self.bound, "lapse", dispute_id, sender=sender, gas=GAS_DISPUTE)
-
-    # ------------------------------------------------------------------ views
-
-    def dispute(self, dispute_id: int) -> Dispute:
-        raw = self._chain.call(self.bound, "disputeOf", dispute_id)
-        pid, sid, evidence, by, at, subject, status, outcome = raw
-        return Dispute(
-            pid,
-            sid,
-            bytes(evidence),
-            by,
-            at,
-            Subject(subject),
-            DisputeStatus(status),
-            Outcome(outcome),
-        )
-
-    def is_frozen(self, project_id: int, milestone_id: int) -> bool:
-        return bool(self._chain.call(self.bound, "isFrozen", project_id, milestone_id))

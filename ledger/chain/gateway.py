@@ -22,6 +22,7 @@ import requests
 from eth_abi import decode as abi_decode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_account.typed_transactions import TypedTransaction
 from eth_utils import function_signature_to_4byte_selector
 from hexbytes import HexBytes
 from web3 import Web3
@@ -30,7 +31,7 @@ from web3.exceptions import ContractLogicError, TransactionNotFound, Web3Excepti
 
 from ledger.chain.compiler import Artifact
 from ledger.chain.embedded import EmbeddedNode
-from ledger.errors import ChainError, ChainUnavailable, ContractReverted, NotFound
+from ledger.errors import ChainError, ChainUnavailable, ContractReverted, NotFound, RuleViolation
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +246,85 @@ class Chain:
         tx = {"to": bound.address, "data": data}
         return self._send(bound.name, tx, sender or self.operator, gas, value)
 
+    def unsigned(
+        self, bound: Bound, function: str, *args: Any, sender: str, gas: int
+    ) -> dict[str, Any]:
+        """A transaction calling ``function`` for ``sender`` to sign with its own key.
+
+        The fields are those :meth:`send_signed` expects back: the contract, the call data,
+        no value, this chain's id, the sender's next nonce, ``gas`` and the current fees.
+        """
+        base_fee = self._guard(lambda: self.w3.eth.get_block("latest")).get("baseFeePerGas", 0)
+        nonce = self._guard(lambda: self.w3.eth.get_transaction_count(sender, "pending"))
+        return {
+            "type": 2,
+            "chainId": self.chain_id,
+            "to": bound.address,
+            "data": bound.contract.encode_abi(function, args=list(args)),
+            "value": 0,
+            "nonce": nonce,
+            "gas": gas,
+            "maxPriorityFeePerGas": PRIORITY_FEE,
+            "maxFeePerGas": 2 * base_fee + PRIORITY_FEE,
+        }
+
+    def send_signed(
+        self, bound: Bound, raw: bytes, function: str, *args: Any
+    ) -> tuple[str, Receipt]:
+        """Relay a transaction its sender signed, once it is exactly the expected call.
+
+        The ledger checks the transaction before it reaches the chain: a typed (EIP-2718)
+        transaction for this chain, to ``bound``, with no value, whose data is ``function``
+        called with ``args``. It is then simulated from its sender, so that a revert comes
+        back as :class:`~ledger.errors.ContractReverted` without spending the sender's gas.
+
+        Returns:
+            The sender's address and the receipt.
+
+        Raises:
+            RuleViolation: (field ``transaction``) for bytes that are no signed typed
+                transaction, or a transaction for another chain, contract, call or value.
+            ContractReverted: if the call would revert (nothing is sent).
+        """
+        fields, sender = _decode_signed(raw)
+        expected = bytes(HexBytes(bound.contract.encode_abi(function, args=list(args))))
+        checks = (
+            ("chainId", fields["chainId"], self.chain_id),
+            ("to", "0x" + bytes(fields["to"]).hex(), bound.address.lower()),
+            ("value", fields["value"], 0),
+            ("data", bytes(fields["data"]), expected),
+        )
+        for name, got, want in checks:
+            if got != want:
+                raise RuleViolation(
+                    f"the signed transaction's {name} is not the {bound.name}.{function} call "
+                    "the ledger expects",
+                    field="transaction",
+                    part=name,
+                )
+        call = {"from": sender, "to": bound.address, "data": expected, "gas": fields["gas"]}
+        with self._send_lock:
+            self._guard(lambda: self.w3.eth.call(call), contract=bound.name)
+            tx_hash = self._guard(
+                lambda: self.w3.eth.send_raw_transaction(raw), contract=bound.name
+            )
+            r = self._guard(
+                lambda: self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT)
+            )
+        receipt = Receipt(
+            tx_hash="0x" + bytes(tx_hash).hex(),
+            block_number=r["blockNumber"],
+            gas_used=r["gasUsed"],
+            contract_address=r.get("contractAddress"),
+            logs=list(r["logs"]),
+        )
+        if r["status"] != 1:
+            self._guard(lambda: self.w3.eth.call(call, r["blockNumber"] - 1), contract=bound.name)
+            raise ChainError(
+                f"{bound.name} transaction {receipt.tx_hash} failed", tx_hash=receipt.tx_hash
+            )
+        return sender, receipt
+
     def events(
         self,
         bound: Bound,
@@ -382,6 +462,27 @@ class Chain:
         owner, name, types, names = known
         values = abi_decode(types, raw[4:])
         return ContractReverted(contract or owner, name, dict(zip(names, values, strict=True)))
+
+
+def transaction_sender(raw: bytes) -> str:
+    """The address that signed a typed transaction (checked before the ledger relays it).
+
+    Raises:
+        RuleViolation: (field ``transaction``) for bytes that are no signed typed transaction.
+    """
+    return _decode_signed(raw)[1]
+
+
+def _decode_signed(raw: bytes) -> tuple[dict[str, Any], str]:
+    """The fields and the sender of a signed typed transaction."""
+    try:
+        fields = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+        sender = Account.recover_transaction(raw)
+    except Exception as exc:  # rlp, eth-account and eth-keys each raise their own types
+        raise RuleViolation(
+            f"not a signed typed (EIP-2718) transaction: {exc}", field="transaction"
+        ) from None
+    return fields, str(sender)
 
 
 def _abi_type(item: dict[str, Any]) -> str:

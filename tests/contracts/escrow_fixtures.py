@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from ledger.chain.compiler import Build
-from ledger.chain.escrow import DisputeResolutionGateway, MilestoneEscrowGateway
+from ledger.chain.disputes import DisputeResolutionGateway
+from ledger.chain.escrow import MilestoneEscrowGateway
 from ledger.chain.gateway import Chain
 from ledger.chain.registry import ProjectRegistryGateway
 from tests.contracts.conftest import Project, make_project, setup_for

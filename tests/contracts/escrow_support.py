@@ -8,7 +8,8 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from ledger.chain.compiler import Build
-from ledger.chain.escrow import DisputeResolutionGateway, MilestoneEscrowGateway
+from ledger.chain.disputes import DisputeResolutionGateway
+from ledger.chain.escrow import MilestoneEscrowGateway
 from ledger.chain.gateway import Bound, Chain, Receipt
 from ledger.chain.payout_tree import PayoutTree
 from ledger.chain.registry import ProjectRegistryGateway

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.chain.escrow import DisputeStatus, MilestoneStatus, Subject
+from ledger.chain.disputes import DisputeStatus, Subject
+from ledger.chain.escrow import MilestoneStatus
 from ledger.chain.registry import Outcome
 from ledger.errors import ContractReverted
 from tests.contracts.escrow_support import DEPOSIT, Env, fund, reverted

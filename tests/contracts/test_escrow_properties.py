@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.chain.escrow import MilestoneStatus, Subject
+from ledger.chain.disputes import Subject
+from ledger.chain.escrow import MilestoneStatus
 from ledger.chain.gateway import Chain
 from ledger.chain.payout_tree import PayoutTree
 from ledger.chain.registry import Outcome

@@ -7,7 +7,7 @@ import pytest
 from eth_utils import keccak
 
 from ledger.chain.compiler import Build
-from ledger.chain.escrow import Subject
+from ledger.chain.disputes import Subject
 from ledger.chain.gateway import Chain
 from ledger.chain.registry import Outcome, ProjectRegistryGateway, Tier
 from ledger.errors import ContractReverted
