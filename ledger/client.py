@@ -27,7 +27,7 @@ from ledger.chain.background import (
 from ledger.chain.eip712 import Domain, sign
 from ledger.chain.escrow import RELEASE, SETTLEMENT
 from ledger.chain.registry import JOIN, Side, industry_code, territory_code
-from ledger.chain.rights import LICENCE, NEGOTIATED_SPLIT, NegotiatedSplit
+from ledger.chain.rights import LICENCE, NEGOTIATED_SPLIT, SNAPSHOT, NegotiatedSplit, RightsColumn
 from ledger.context import Ledger
 from ledger.signatures import (
     AMENDMENT,
@@ -201,6 +201,29 @@ class Signer:
         message = {"projectId": project_id, "nonce": split.nonce, "splitHash": split.split_hash()}
         domain = self.domains.contract("TieredRights")
         return self._sign(domain, "NegotiatedSplit", NEGOTIATED_SPLIT, message)
+
+    def rights_column(
+        self,
+        project_id: int,
+        snapshot_id: int,
+        tier: int,
+        column: RightsColumn,
+        root: bytes,
+        inputs_hash: bytes,
+    ) -> str:
+        """Agree to commit a snapshot's tier column (tiered rights' domain).
+
+        The arguments are what :func:`ledger.tier_rights.commit_message` returns.
+        """
+        message = {
+            "projectId": project_id,
+            "snapshotId": snapshot_id,
+            "tier": int(tier),
+            "root": root,
+            "inputsHash": inputs_hash,
+            "columnHash": column.column_hash(),
+        }
+        return self._sign(self.domains.contract("TieredRights"), "Snapshot", SNAPSHOT, message)
 
     def background_deposit(self, terms: DepositTerms) -> str:
         """Deposit background IP into the escrow (background escrow's domain)."""
