@@ -8,8 +8,8 @@ import time
 import pytest
 
 from ledger.chain.compiler import Build
-from ledger.chain.gateway import Bound, Chain, rpc_chain
-from ledger.errors import ContractReverted
+from ledger.chain.gateway import Bound, Chain, rpc_chain, transaction_sender
+from ledger.errors import ContractReverted, RuleViolation
 from tests.conftest import anvil_accounts, free_port
 
 
@@ -164,3 +164,67 @@ def test_receipt_of_another_senders_transaction_is_read_back(chain: Chain, probe
     for unknown in ("0x" + "ab" * 32, "0x1234", "not hex"):
         with pytest.raises(NotFound):
             chain.receipt(unknown)
+
+
+# ---------------------------------------------------------------------- relayed transactions
+
+
+def signed_by(chain: Chain, account: object, unsigned: dict, **changes: object) -> bytes:  # type: ignore[type-arg]
+    return bytes(account.sign_transaction({**unsigned, **changes}).raw_transaction)  # type: ignore[attr-defined]
+
+
+def test_a_transaction_its_sender_signed_is_relayed_when_it_is_the_expected_call(
+    chain: Chain, probe: Bound
+) -> None:
+    sender = chain.accounts[1]
+    unsigned = chain.unsigned(probe, "set", 9, 90, sender=sender.address, gas=100_000)
+    raw = signed_by(chain, sender, unsigned)
+    assert transaction_sender(raw) == sender.address
+    relayed_by, receipt = chain.send_signed(probe, raw, "set", 9, 90)
+    assert relayed_by == sender.address
+    (event,) = chain.decode_events(probe, "ValueSet", receipt)
+    assert event["args"]["by"] == sender.address  # the contract saw the sender, not the relay
+
+
+@pytest.mark.parametrize(
+    ("changes", "part"),
+    [
+        ({"chainId": 1}, "chainId"),
+        ({"to": "0x" + "11" * 20}, "to"),
+        ({"value": 1}, "value"),
+        ({"data": "0x1234"}, "data"),
+    ],
+)
+def test_a_signed_transaction_for_anything_else_is_refused_before_it_is_sent(
+    chain: Chain,
+    probe: Bound,
+    changes: dict,
+    part: str,  # type: ignore[type-arg]
+) -> None:
+    sender = chain.accounts[1]
+    unsigned = chain.unsigned(probe, "set", 9, 90, sender=sender.address, gas=100_000)
+    nonce = unsigned["nonce"]
+    with pytest.raises(RuleViolation) as caught:
+        chain.send_signed(probe, signed_by(chain, sender, unsigned, **changes), "set", 9, 90)
+    assert (caught.value.fields["field"], caught.value.fields["part"]) == ("transaction", part)
+    assert chain.call(probe, "count") == 0
+    assert chain.unsigned(probe, "set", 9, 90, sender=sender.address, gas=1)["nonce"] == nonce
+
+
+def test_a_relayed_call_that_would_revert_is_not_sent(chain: Chain, probe: Bound) -> None:
+    sender = chain.accounts[1]
+    unsigned = chain.unsigned(probe, "set", 0, 1, sender=sender.address, gas=100_000)
+    with pytest.raises(ContractReverted) as caught:
+        chain.send_signed(probe, signed_by(chain, sender, unsigned), "set", 0, 1)
+    assert caught.value.error == "GatewayProbeZeroKey"
+    assert (
+        chain.unsigned(probe, "set", 0, 1, sender=sender.address, gas=1)["nonce"]
+        == unsigned["nonce"]
+    )
+
+
+@pytest.mark.parametrize("raw", [b"", b"\x02garbage", b"\xf8\x00"])
+def test_bytes_that_are_no_signed_typed_transaction_are_refused(raw: bytes) -> None:
+    with pytest.raises(RuleViolation) as caught:
+        transaction_sender(raw)
+    assert caught.value.fields["field"] == "transaction"
