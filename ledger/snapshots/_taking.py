@@ -1,27 +1,9 @@
-"""Snapshots of a project's equity matrix, stored, chained and recomputable.
-
-:func:`take` computes the next snapshot of a project incrementally: it resumes an
-:class:`~ledger.equity.Accumulator` from the previous snapshot's stored state (values per
-partner, tier and kind; the inputs' hash; the cutoff), adds the contributions recorded
-since (ids above the previous watermark) and applies the status changes of older ones
-(a dispute opened or resolved). Its cost grows with what changed, not with everything
-ever contributed. :func:`recompute` rebuilds every snapshot of a project from the raw
-contributions and the agreement versions, and :func:`verify` says where the stored ones
-differ from it.
-
-A snapshot with a milestone amount also stores the payout of each partner (wei, summing to
-the amount exactly) and the root of the payout tree the escrow will verify claims
-against (leaf ``i`` pays partner ``i + 1`` at its payout address; see
-:mod:`ledger.chain.payout_tree`). History is append-only: a ruling takes a new snapshot
-that names the one it supersedes.
-"""
+"""Taking the next snapshot incrementally, and previewing a correction of the latest."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
@@ -30,62 +12,16 @@ from ledger.chain.payout_tree import PayoutTree
 from ledger.context import Ledger
 from ledger.db import Contribution, Milestone, Partner, Project, SnapshotRecord
 from ledger.equity import Accumulator, Snapshot
-from ledger.equity import Contribution as EquityContribution
 from ledger.equity import Partner as EquityPartner
-from ledger.equity.engine import Recalculation, compute_history
-from ledger.errors import NotFound, RuleViolation
+from ledger.errors import RuleViolation
 from ledger.recording import record
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def micros(ledger: Ledger) -> int:
-    """The ledger's clock in integer microseconds since the epoch (the engine's time unit)."""
-    return micros_of(ledger.clock())
-
-
-def micros_of(moment: datetime) -> int:
-    """A time as integer microseconds since the epoch, exactly."""
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def latest(session: Session, project_id: int) -> SnapshotRecord | None:
-    return session.exec(
-        select(SnapshotRecord)
-        .where(SnapshotRecord.project_id == project_id)
-        .order_by(col(SnapshotRecord.number).desc())
-        .limit(1)
-    ).first()
-
-
-def history(session: Session, project_id: int) -> list[SnapshotRecord]:
-    """Every snapshot of a project, oldest first."""
-    return list(
-        session.exec(
-            select(SnapshotRecord)
-            .where(SnapshotRecord.project_id == project_id)
-            .order_by(col(SnapshotRecord.number))
-        ).all()
-    )
-
-
-def get(session: Session, snapshot_id: int) -> SnapshotRecord:
-    row = session.get(SnapshotRecord, snapshot_id)
-    if row is None:
-        raise NotFound(f"no snapshot {snapshot_id}", snapshot_id=snapshot_id)
-    return row
-
-
-def equity_contribution(row: Contribution, *, disputed: bool = False) -> EquityContribution:
-    return EquityContribution(
-        partner_id=row.partner_number,
-        tier=row.tier,  # type: ignore[arg-type]
-        kind=row.kind,  # type: ignore[arg-type]
-        value=row.value,
-        recorded_at=row.recorded_us,
-        disputed=disputed,
-    )
+from ledger.snapshots._reads import (
+    columns_of,
+    decode_totals,
+    equity_contribution,
+    latest,
+    micros,
+)
 
 
 @dataclass(frozen=True)
@@ -125,7 +61,7 @@ def _compute(
         accumulator = Accumulator.resume(
             spec.equity_terms(),
             partners,
-            totals=_decode_totals(previous.totals),
+            totals=decode_totals(previous.totals),
             previous_hash=previous.inputs_hash,
             previous_cutoff=previous.cutoff_us,
         )
@@ -255,86 +191,6 @@ def preview_correction(
     return Correction(step.snapshot, wei, root)
 
 
-def payout_tree(session: Session, row: SnapshotRecord) -> PayoutTree:
-    """The payout tree of a snapshot with an amount (leaf i: partner i + 1).
-
-    Raises:
-        RuleViolation: for a snapshot without an amount.
-    """
-    if row.payouts is None:
-        raise RuleViolation("this snapshot has no payouts", field="snapshot", number=row.number)
-    payouts = {int(k): int(v) for k, v in json.loads(row.payouts).items()}
-    members = {
-        p.number: p.payout_address
-        for p in session.exec(select(Partner).where(Partner.project_id == row.project_id)).all()
-    }
-    return PayoutTree.of([(members[n], payouts[n]) for n in sorted(payouts)])
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """A stored snapshot that differs from its recomputation."""
-
-    number: int
-    field: str
-    stored: Any
-    recomputed: Any
-
-
-def recompute(session: Session, project_id: int) -> list[Snapshot]:
-    """Every snapshot of the project recomputed from the raw contributions, oldest first."""
-    rows = history(session, project_id)
-    contributions = session.exec(
-        select(Contribution)
-        .where(Contribution.project_id == project_id)
-        .order_by(col(Contribution.id))
-    ).all()
-    steps = []
-    for row in rows:
-        uncounted = set(json.loads(row.disputed))
-        spec = projects.agreement_of(session, project_id, row.agreement_version)
-        partners = tuple(
-            EquityPartner(int(n), side)  # type: ignore[arg-type]
-            for n, side in json.loads(row.matrix)["sides"].items()
-        )
-        counted = tuple(
-            equity_contribution(c, disputed=c.id in uncounted)
-            for c in contributions
-            if c.id is not None and c.id <= row.last_contribution_id
-        )
-        steps.append(Recalculation(row.cutoff_us, spec.equity_terms(), partners, counted))
-    return compute_history(steps)
-
-
-def verify(session: Session, project_id: int) -> list[Mismatch]:
-    """Where the stored snapshots differ from :func:`recompute` (empty when they agree)."""
-    mismatches = []
-    for row, fresh in zip(
-        history(session, project_id), recompute(session, project_id), strict=True
-    ):
-        expected = {
-            "inputs_hash": fresh.inputs_hash,
-            "previous_hash": fresh.previous_hash,
-            "payout_vector": {str(k): v for k, v in fresh.payout_vector.items()},
-            "weights": {t.value: w for t, w in fresh.weights.items()},
-            "columns": _columns(fresh),
-        }
-        stored = {
-            "inputs_hash": row.inputs_hash,
-            "previous_hash": row.previous_hash,
-            "payout_vector": json.loads(row.payout_vector),
-            "weights": json.loads(row.weights),
-            "columns": json.loads(row.matrix)["columns"],
-        }
-        for field, value in expected.items():
-            if stored[field] != value:
-                mismatches.append(Mismatch(row.number, field, stored[field], value))
-    return mismatches
-
-
-# ---------------------------------------------------------------------- internal
-
-
 def _apply_status_changes(
     session: Session,
     project_id: int,
@@ -370,17 +226,6 @@ def _apply_status_changes(
     return {i for i in now_uncounted if i is not None}
 
 
-def _columns(snapshot: Snapshot) -> dict[str, list[list[Any]]]:
-    return {
-        tier.value: [[s.partner_id, s.rights, s.profit] for s in column.shares]
-        for tier, column in snapshot.columns.items()
-    }
-
-
-def _decode_totals(text: str) -> dict[tuple[int, str, str], int]:
-    return {(int(pid), tier, kind): int(value) for pid, tier, kind, value in json.loads(text)}
-
-
 def _store(
     session: Session,
     project: Project,
@@ -413,7 +258,7 @@ def _store(
         previous_hash=snapshot.previous_hash,
         matrix=json.dumps(
             {
-                "columns": _columns(snapshot),
+                "columns": columns_of(snapshot),
                 "sides": {str(p.id): p.side.value for p in snapshot.partners},
             },
             sort_keys=True,
