@@ -5,148 +5,180 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
 from ledger import journal, milestones, snapshots
+from ledger.agreements import Deadlines
 from ledger.context import Ledger
 from ledger.db import Milestone, Project, session_scope
 from ledger.errors import ContractReverted, RuleViolation, Unauthorized
 from tests.contracts.conftest import key
-from tests.ledger.services.conftest import FOREIGN_A, FOREIGN_C, LOCAL_B, T0, Clock, signer
-from tests.ledger.services.contribution_rows import add
+from tests.ledger.services.conftest import (
+    FOREIGN_A,
+    FOREIGN_C,
+    LOCAL_B,
+    PARTIES,
+    T0,
+    Clock,
+    signer,
+)
+from tests.ledger.services.contribution_support import contribute
 
 AMOUNT = 10**18 + 7  # odd, so rounding leaves wei to place
+DUE = T0 + timedelta(days=30)
+CLAIMS_OPEN = Deadlines().dispute_window + 1  # seconds after a release (the default window)
 
 
-@pytest.fixture
-def submitted(
-    engine: Engine, ledger: Ledger, make_project: Callable[..., Project]
-) -> tuple[Project, Milestone]:
-    project = make_project()
+# ---------------------------------------------------------------------- the steps
+
+
+def plan(engine: Engine, ledger: Ledger, project: Project, **changes: Any) -> Milestone:
+    """Plan the project's next milestone: "Prototype", AMOUNT wei, TRL 4, due at DUE."""
+    arguments = {"title": "Prototype", "amount": AMOUNT, "trl_target": 4, "due_at": DUE}
     with session_scope(engine) as session:
-        add(session, ledger, project.id, 1, "core", "code", 500)
-        add(session, ledger, project.id, 2, "core", "labor_hours", 400)
-        add(session, ledger, project.id, 3, "application", "tacit_knowhow_transfer", 90)
-        add(session, ledger, project.id, 2, "application", "data", 30)
-        milestone = milestones.plan(
-            session,
-            ledger,
-            project_id=project.id,
-            title="Prototype",
-            amount=AMOUNT,
-            trl_target=4,
-            due_at=T0 + timedelta(days=30),
-        )
+        return milestones.plan(session, ledger, project_id=project.id, **arguments | changes)
+
+
+def submit(engine: Engine, ledger: Ledger, milestone: Milestone, actor: str) -> Milestone:
     with session_scope(engine) as session:
-        milestone = milestones.submit(
-            session, ledger, milestone_id=milestone.id, evidence_hash="ab" * 32, actor="partner:1"
+        return milestones.submit(
+            session, ledger, milestone_id=milestone.id, evidence_hash="ab" * 32, actor=actor
         )
-    ledger.escrow.deposit(project.chain_project_id, 2 * AMOUNT, sender=ledger.operator)
-    return project, milestone
 
 
-def release_signatures(
-    ledger: Ledger, engine: Engine, project: Project, milestone: Milestone, *accounts
-) -> list[str]:  # type: ignore[no-untyped-def]
+def fund(ledger: Ledger, project: Project, amount: int) -> None:
+    """Deposit into the project's escrow, the operator acting as funder."""
+    ledger.escrow.deposit(project.chain_project_id, amount, sender=ledger.operator)
+
+
+def sign_release(
+    engine: Engine, ledger: Ledger, project: Project, milestone: Milestone, *by: LocalAccount
+) -> list[str]:
+    """The ``Release`` signature of each of ``by`` over the milestone's payout root and amount."""
     with session_scope(engine) as session:
         root = snapshots.get(session, milestone.snapshot_id).payout_root
     return [
-        signer(ledger, a).release(
-            project.chain_project_id, milestone.number, bytes.fromhex(root), AMOUNT
+        signer(ledger, account).release(
+            project.chain_project_id, milestone.number, bytes.fromhex(root), milestone.amount
         )
-        for a in accounts
+        for account in by
     ]
+
+
+def release(
+    engine: Engine, ledger: Ledger, milestone: Milestone, signatures: list[str]
+) -> Milestone:
+    with session_scope(engine) as session:
+        return milestones.release(session, ledger, milestone_id=milestone.id, signatures=signatures)
+
+
+def claim(engine: Engine, ledger: Ledger, milestone: Milestone, partner_number: int) -> str:
+    with session_scope(engine) as session:
+        return milestones.claim(
+            session, ledger, milestone_id=milestone.id, partner_number=partner_number
+        )
+
+
+def state_of(engine: Engine, milestone: Milestone) -> str:
+    with session_scope(engine) as session:
+        return milestones.get(session, milestone.id).state
+
+
+def raise_alerts(engine: Engine, ledger: Ledger, project: Project) -> list[int]:
+    """Numbers of the milestones that became overdue now."""
+    with session_scope(engine) as session:
+        raised = milestones.raise_overdue_alerts(session, ledger, project_id=project.id)
+        return [m.number for m in raised]
+
+
+def balances(ledger: Ledger) -> list[int]:
+    """The balances of partners 1, 2 and 3 (the parties in joining order)."""
+    return [ledger.chain.balance(account.address) for account in PARTIES]
+
+
+# ---------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def project(engine: Engine, ledger: Ledger, make_project: Callable[..., Project]) -> Project:
+    """The Sino-German project with contributions in its core and application tiers."""
+    project = make_project()
+    contribute(engine, ledger, project, FOREIGN_A, "core", "code", 500)
+    contribute(engine, ledger, project, LOCAL_B, "core", "labor_hours", 400)
+    contribute(engine, ledger, project, FOREIGN_C, "application", "tacit_knowhow_transfer", 90)
+    contribute(engine, ledger, project, LOCAL_B, "application", "data", 30)
+    return project
+
+
+@pytest.fixture
+def submitted(engine: Engine, ledger: Ledger, project: Project) -> Milestone:
+    """The project's first milestone, submitted (its snapshot taken); the escrow is empty."""
+    return submit(engine, ledger, plan(engine, ledger, project), actor="partner:1")
+
+
+@pytest.fixture
+def funded(ledger: Ledger, project: Project, submitted: Milestone) -> Milestone:
+    """The submitted milestone, with twice its amount in the escrow."""
+    fund(ledger, project, 2 * AMOUNT)
+    return submitted
+
+
+# ---------------------------------------------------------------------- tests
 
 
 def test_release_and_claims_pay_the_snapshot_to_the_wei(
-    engine: Engine, ledger: Ledger, submitted: tuple[Project, Milestone]
+    engine: Engine, ledger: Ledger, project: Project, funded: Milestone
 ) -> None:
-    project, milestone = submitted
-    signatures = release_signatures(ledger, engine, project, milestone, FOREIGN_A, LOCAL_B)
-    with session_scope(engine) as session:
-        released = milestones.release(
-            session, ledger, milestone_id=milestone.id, signatures=signatures
-        )
-    assert released.state == "released"
-    with pytest.raises(RuleViolation, match="dispute window"), session_scope(engine) as session:
-        milestones.claim(session, ledger, milestone_id=milestone.id, partner_number=1)
-    ledger.chain.advance_time(7 * 86_400 + 1)
-    balances = {a.address: ledger.chain.balance(a.address) for a in (FOREIGN_A, LOCAL_B, FOREIGN_C)}
+    signatures = sign_release(engine, ledger, project, funded, FOREIGN_A, LOCAL_B)
+    assert release(engine, ledger, funded, signatures).state == "released"
+    with pytest.raises(RuleViolation, match="dispute window"):
+        claim(engine, ledger, funded, 1)
+    ledger.chain.advance_time(CLAIMS_OPEN)
+    before = balances(ledger)
     for number in (1, 2, 3):
-        with session_scope(engine) as session:
-            milestones.claim(session, ledger, milestone_id=milestone.id, partner_number=number)
+        claim(engine, ledger, funded, number)
+    paid = [after - earlier for after, earlier in zip(balances(ledger), before, strict=True)]
     with session_scope(engine) as session:
-        payouts = json.loads(snapshots.get(session, milestone.snapshot_id).payouts)
+        payouts = json.loads(snapshots.get(session, funded.snapshot_id).payouts)
         entries = journal.entries(session, project.id)
-        size = len(entries)
-    paid = {
-        a.address: ledger.chain.balance(a.address) - balances[a.address]
-        for a in (FOREIGN_A, LOCAL_B, FOREIGN_C)
-    }
-    assert [paid[FOREIGN_A.address], paid[LOCAL_B.address], paid[FOREIGN_C.address]] == [
-        int(payouts[n]) for n in ("1", "2", "3")
-    ]
-    assert sum(paid.values()) == AMOUNT
+    assert paid == [int(payouts[n]) for n in ("1", "2", "3")]
+    assert sum(paid) == AMOUNT
     # the head was anchored when the milestone was released
     anchored = ledger.anchor.latest(project.chain_project_id)
     assert anchored is not None
     release_seq = next(e.seq for e in entries if e.kind == "milestone.released")
-    assert anchored.tree_size == release_seq < size
-    with pytest.raises(ContractReverted) as caught, session_scope(engine) as session:
-        milestones.claim(session, ledger, milestone_id=milestone.id, partner_number=1)
+    assert anchored.tree_size == release_seq < len(entries)
+    with pytest.raises(ContractReverted) as caught:
+        claim(engine, ledger, funded, 1)
     assert "Claimed" in caught.value.fields["error"]
 
 
 def test_release_needs_a_quorum_of_partner_signatures(
-    engine: Engine, ledger: Ledger, submitted: tuple[Project, Milestone]
+    engine: Engine, ledger: Ledger, project: Project, funded: Milestone
 ) -> None:
-    project, milestone = submitted
-    one = release_signatures(ledger, engine, project, milestone, FOREIGN_A)
-    with (
-        pytest.raises(Unauthorized, match="needs 2 partner signatures"),
-        session_scope(engine) as session,
-    ):
-        milestones.release(session, ledger, milestone_id=milestone.id, signatures=one)
-    stranger = release_signatures(ledger, engine, project, milestone, FOREIGN_A, key("mallory"))
-    with pytest.raises(Unauthorized, match="not a partner"), session_scope(engine) as session:
-        milestones.release(session, ledger, milestone_id=milestone.id, signatures=stranger)
-    with pytest.raises(Unauthorized, match="twice"), session_scope(engine) as session:
-        milestones.release(session, ledger, milestone_id=milestone.id, signatures=one + one)
-    with session_scope(engine) as session:
-        assert milestones.get(session, milestone.id).state == "submitted"
-    assert not ledger.escrow.is_released(project.chain_project_id, milestone.number)
+    one = sign_release(engine, ledger, project, funded, FOREIGN_A)
+    with pytest.raises(Unauthorized, match="needs 2 partner signatures"):
+        release(engine, ledger, funded, one)
+    stranger = sign_release(engine, ledger, project, funded, FOREIGN_A, key("mallory"))
+    with pytest.raises(Unauthorized, match="not a partner"):
+        release(engine, ledger, funded, stranger)
+    with pytest.raises(Unauthorized, match="twice"):
+        release(engine, ledger, funded, one + one)
+    assert state_of(engine, funded) == "submitted"
+    assert not ledger.escrow.is_released(project.chain_project_id, funded.number)
 
 
 def test_release_needs_the_funds_in_escrow(
-    engine: Engine, ledger: Ledger, make_project: Callable[..., Project]
+    engine: Engine, ledger: Ledger, project: Project, submitted: Milestone
 ) -> None:
-    project = make_project()
-    with session_scope(engine) as session:
-        add(session, ledger, project.id, 1, "core", "code", 5)
-        add(session, ledger, project.id, 2, "core", "code", 5)
-        milestone = milestones.plan(
-            session,
-            ledger,
-            project_id=project.id,
-            title="M",
-            amount=AMOUNT,
-            trl_target=3,
-            due_at=T0 + timedelta(days=1),
-        )
-    with session_scope(engine) as session:
-        milestones.submit(
-            session, ledger, milestone_id=milestone.id, evidence_hash="cd" * 32, actor="a"
-        )
-    with session_scope(engine) as session:
-        milestone = milestones.get(session, milestone.id)
-    signatures = release_signatures(ledger, engine, project, milestone, FOREIGN_A, LOCAL_B)
-    with (
-        pytest.raises(RuleViolation, match="the escrow holds 0 wei"),
-        session_scope(engine) as session,
-    ):
-        milestones.release(session, ledger, milestone_id=milestone.id, signatures=signatures)
+    signatures = sign_release(engine, ledger, project, submitted, FOREIGN_A, LOCAL_B)
+    with pytest.raises(RuleViolation, match="the escrow holds 0 wei"):
+        release(engine, ledger, submitted, signatures)
+    assert state_of(engine, submitted) == "submitted"
 
 
 @pytest.mark.parametrize(
@@ -156,43 +188,35 @@ def test_release_needs_the_funds_in_escrow(
         ({"amount": 0}, "amount"),
         ({"amount": 1.5}, "amount"),
         ({"trl_target": 10}, "trl_target"),
+        ({"due_at": DUE.replace(tzinfo=None)}, "due_at"),
     ],
 )
 def test_plan_names_the_bad_field(
-    engine: Engine, ledger: Ledger, make_project: Callable[..., Project], changes: dict, field: str
+    engine: Engine,
+    ledger: Ledger,
+    make_project: Callable[..., Project],
+    changes: dict[str, Any],
+    field: str,
 ) -> None:
     project = make_project()
-    arguments = {"title": "M", "amount": 1, "trl_target": 3, "due_at": T0} | changes
-    with pytest.raises(RuleViolation) as caught, session_scope(engine) as session:
-        milestones.plan(session, ledger, project_id=project.id, **arguments)
+    with pytest.raises(RuleViolation) as caught:
+        plan(engine, ledger, project, **changes)
     assert caught.value.fields["field"] == field
 
 
-def test_submit_twice_is_refused(
-    engine: Engine, ledger: Ledger, submitted: tuple[Project, Milestone]
-) -> None:
-    _, milestone = submitted
-    with (
-        pytest.raises(RuleViolation, match="is submitted, not planned"),
-        session_scope(engine) as session,
-    ):
-        milestones.submit(
-            session, ledger, milestone_id=milestone.id, evidence_hash="ab" * 32, actor="a"
-        )
+def test_submit_twice_is_refused(engine: Engine, ledger: Ledger, submitted: Milestone) -> None:
+    with pytest.raises(RuleViolation, match="is submitted, not planned"):
+        submit(engine, ledger, submitted, actor="a")
 
 
 def test_overdue_alert_is_recorded_once(
-    engine: Engine, ledger: Ledger, submitted: tuple[Project, Milestone], clock: Clock
+    engine: Engine, ledger: Ledger, project: Project, submitted: Milestone, clock: Clock
 ) -> None:
-    project, milestone = submitted
-    with session_scope(engine) as session:
-        assert milestones.raise_overdue_alerts(session, ledger, project_id=project.id) == []
+    assert raise_alerts(engine, ledger, project) == []
     clock.advance(days=31)
+    assert raise_alerts(engine, ledger, project) == [submitted.number]
+    assert raise_alerts(engine, ledger, project) == []
     with session_scope(engine) as session:
-        raised = milestones.raise_overdue_alerts(session, ledger, project_id=project.id)
-        assert [m.number for m in raised] == [milestone.number]
-    with session_scope(engine) as session:
-        assert milestones.raise_overdue_alerts(session, ledger, project_id=project.id) == []
         alerts = [e for e in journal.entries(session, project.id) if e.kind == "alert.overdue"]
     assert len(alerts) == 1
     payload = json.loads(alerts[0].payload)

@@ -13,7 +13,13 @@ from ledger.context import Ledger
 from ledger.db import Contribution, Project, session_scope
 from ledger.errors import RuleViolation
 from ledger.recording import lock_project
-from tests.ledger.services.contribution_rows import add
+from tests.ledger.services.conftest import ARBITER, FOREIGN_A, FOREIGN_C, LOCAL_B
+from tests.ledger.services.contribution_support import (
+    contribute,
+    open_dispute,
+    resolve,
+    status_of,
+)
 
 
 def take(engine: Engine, ledger: Ledger, project: Project, reason: str = "test") -> int:
@@ -26,21 +32,24 @@ def test_snapshots_chain_and_recompute_identically(
     engine: Engine, ledger: Ledger, make_project: Callable[..., Project]
 ) -> None:
     project = make_project()
-    with session_scope(engine) as session:
-        add(session, ledger, project.id, 1, "core", "code", 300)
-        add(session, ledger, project.id, 2, "core", "labor_hours", 100)
-        disputed = add(session, ledger, project.id, 3, "application", "data", 50).id
-        add(session, ledger, project.id, 2, "application", "equipment", 50)
+    contribute(engine, ledger, project, FOREIGN_A, "core", "code", 300)
+    contribute(engine, ledger, project, LOCAL_B, "core", "labor_hours", 100)
+    data = contribute(engine, ledger, project, FOREIGN_C, "application", "data", 50)
+    contribute(engine, ledger, project, LOCAL_B, "application", "equipment", 50)
     first = take(engine, ledger, project)
-    with session_scope(engine) as session:
-        session.get(Contribution, disputed).status = "disputed"
-        add(session, ledger, project.id, 2, "derivative", "tacit_training", 70)
+    # counted in the first snapshot, then disputed: it comes out of the second
+    opened = open_dispute(engine, ledger, project, data, FOREIGN_A)
+    contribute(engine, ledger, project, LOCAL_B, "derivative", "tacit_training", 70)
     second = take(engine, ledger, project)
-    with session_scope(engine) as session:
-        session.get(Contribution, disputed).status = "accepted"  # dispute upheld
-        rejected = add(
-            session, ledger, project.id, 1, "derivative", "code", 1000, status="disputed"
-        )
+    # the arbiter upholds it, so it counts again; a new contribution is disputed before
+    # any snapshot counted it
+    resolve(engine, ledger, project, opened, "uphold", "ruling", [ARBITER])
+    contested = contribute(engine, ledger, project, FOREIGN_A, "derivative", "code", 1000)
+    open_dispute(engine, ledger, project, contested, LOCAL_B)
+    assert (status_of(engine, data.id), status_of(engine, contested.id)) == (
+        "accepted",
+        "disputed",
+    )
     third = take(engine, ledger, project)
     with session_scope(engine) as session:
         rows = snapshots.history(session, project.id)
@@ -48,8 +57,8 @@ def test_snapshots_chain_and_recompute_identically(
         assert rows[0].previous_hash is None
         assert rows[1].previous_hash == rows[0].inputs_hash
         assert rows[2].previous_hash == rows[1].inputs_hash
-        assert json.loads(rows[1].disputed) == [disputed]
-        assert json.loads(rows[2].disputed) == [rejected.id]
+        assert json.loads(rows[1].disputed) == [data.id]
+        assert json.loads(rows[2].disputed) == [contested.id]
         # the core band holds: foreign partner 1 has 3/4 raw, clamped to 7000
         core = json.loads(rows[0].matrix)["columns"]["core"]
         assert [share[1] for share in core] == [7000, 3000, 0]
@@ -63,11 +72,12 @@ def test_verify_reports_a_stored_snapshot_that_was_changed(
     engine: Engine, ledger: Ledger, make_project: Callable[..., Project]
 ) -> None:
     project = make_project()
-    with session_scope(engine) as session:
-        add(session, ledger, project.id, 1, "core", "code", 10)
-        add(session, ledger, project.id, 2, "core", "code", 10)
+    contribute(engine, ledger, project, FOREIGN_A, "core", "code", 10)
+    contribute(engine, ledger, project, LOCAL_B, "core", "code", 10)
     take(engine, ledger, project)
     with session_scope(engine) as session:
+        # tampering on purpose: an edit of the stored row, behind the services' back, is
+        # what verify must catch
         row = snapshots.latest(session, project.id)
         vector = json.loads(row.payout_vector)
         vector["1"], vector["2"] = vector["1"] - 1, vector["2"] + 1
@@ -75,6 +85,22 @@ def test_verify_reports_a_stored_snapshot_that_was_changed(
     with session_scope(engine) as session:
         (mismatch,) = snapshots.verify(session, project.id)
     assert (mismatch.number, mismatch.field) == (1, "payout_vector")
+
+
+def test_verify_reports_a_contribution_changed_after_its_snapshot(
+    engine: Engine, ledger: Ledger, make_project: Callable[..., Project]
+) -> None:
+    project = make_project()
+    edited = contribute(engine, ledger, project, FOREIGN_A, "core", "code", 10)
+    contribute(engine, ledger, project, LOCAL_B, "core", "code", 10)
+    take(engine, ledger, project)
+    with session_scope(engine) as session:
+        # tampering on purpose: contributions are never edited, so a changed value is
+        # a forgery the recomputation must expose
+        session.get(Contribution, edited.id).value = 11
+    with session_scope(engine) as session:
+        (mismatch,) = snapshots.verify(session, project.id)
+    assert (mismatch.number, mismatch.field) == (1, "inputs_hash")
 
 
 def test_nothing_to_share_is_refused(
