@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ledger.chain.eip712 import Domain
 from ledger.chain.gateway import Bound, Chain
 
@@ -24,3 +26,10 @@ class ContractGateway:
     def domain(self) -> Domain:
         """The contract's EIP-712 domain: its name, version 1, the chain id, its address."""
         return Domain(self.NAME, self._chain.chain_id, self.bound.address)
+
+    def logs(self, event: str, *, from_block: int = 0, **filters: Any) -> list[Any]:
+        """Decoded logs of one of the contract's events since ``from_block``, oldest first.
+
+        Keyword arguments filter on indexed arguments (a list matches any of its values).
+        """
+        return self._chain.events(self.bound, event, from_block=from_block, filters=filters or None)
