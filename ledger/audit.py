@@ -7,9 +7,11 @@
   and every signed tree head checked against the record key (``ledger.journal.verify``);
 - the snapshots: every stored snapshot recomputed from the raw contributions and the
   agreement versions (``ledger.snapshots.verify``);
+- the chain: what the contracts hold and emitted for the project, compared with what the
+  ledger recorded (``ledger.reconcile``);
 
 and reports each problem where it is seen: an entry by sequence number, a snapshot by
-number and field. It only reads.
+number and field, a chain discrepancy by subject and field. It only reads.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlmodel import Session
 
 from ledger import journal, projects, snapshots, tree_heads
 from ledger.context import Ledger
+from ledger.reconcile import Discrepancy, reconcile
 from ledger.record.heads import verify_head
 
 
@@ -32,10 +35,11 @@ class AuditReport:
     anchored_sizes: list[int]
     heads: list[str] = field(default_factory=list)
     snapshots: list[snapshots.Mismatch] = field(default_factory=list)
+    chain: list[Discrepancy] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.record.ok and not self.heads and not self.snapshots
+        return self.record.ok and not self.heads and not self.snapshots and not self.chain
 
     def problems(self) -> list[str]:
         """One line per problem, for people."""
@@ -74,4 +78,5 @@ def verify(session: Session, ledger: Ledger, *, project_id: int) -> AuditReport:
         sorted(anchored),
         heads,
         snapshots.verify(session, project_id),
+        reconcile(session, ledger, project_id=project_id),
     )

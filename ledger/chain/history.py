@@ -15,7 +15,8 @@ from typing import Any, Generic, TypeVar
 
 from ledger.chain.background import BackgroundEscrowGateway
 from ledger.chain.credentials import CredentialEvent, CredentialRegistryGateway
-from ledger.chain.escrow import DisputeResolutionGateway, MilestoneEscrowGateway, Subject
+from ledger.chain.disputes import DisputeResolutionGateway, Subject
+from ledger.chain.escrow import MilestoneEscrowGateway
 from ledger.chain.record_anchor import RecordAnchorGateway
 from ledger.chain.registry import ProjectRegistryGateway, Side, Tier
 from ledger.chain.rights import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from ledger.chain import history
-from ledger.chain.escrow import DisputeStatus
+from ledger.chain.disputes import DisputeStatus
 from ledger.chain.registry import Outcome
 from ledger.db import Dispute, Milestone, SnapshotRecord
 from ledger.reconcile._model import address_text, hex_text

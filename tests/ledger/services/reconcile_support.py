@@ -22,8 +22,8 @@ from ledger.context import Ledger
 from ledger.db import JournalEntry, Milestone, Project, TreeHeadRecord, session_scope
 from ledger.reconcile import Discrepancy, reconcile
 from ledger.recording import lock_project, record
-from tests.ledger.services.conftest import FOREIGN_A, LOCAL_B, T0, signer
-from tests.ledger.services.contribution_rows import add
+from tests.ledger.services.conftest import FOREIGN_A, FOREIGN_C, LOCAL_B, T0, signer
+from tests.ledger.services.contribution_support import contribute
 from tests.ledger.services.ip_support import commit_column
 
 AMOUNT = 10**18 + 7
@@ -33,10 +33,10 @@ DAY = 86_400
 def submitted(engine: Engine, ledger: Ledger, project: Project) -> Milestone:
     """Contributions of every partner, milestone 1 planned and submitted, the escrow funded."""
     assert project.chain_project_id is not None
+    contribute(engine, ledger, project, FOREIGN_A, "core", "code", 500)
+    contribute(engine, ledger, project, LOCAL_B, "core", "labor_hours", 400)
+    contribute(engine, ledger, project, FOREIGN_C, "application", "tacit_knowhow_transfer", 90)
     with session_scope(engine) as session:
-        add(session, ledger, project.id, 1, "core", "code", 500)
-        add(session, ledger, project.id, 2, "core", "labor_hours", 400)
-        add(session, ledger, project.id, 3, "application", "tacit_knowhow_transfer", 90)
         milestone = milestones.plan(
             session,
             ledger,

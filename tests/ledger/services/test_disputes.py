@@ -12,6 +12,7 @@ from ledger.chain.disputes import DisputeStatus
 from ledger.chain.escrow import MilestoneStatus
 from ledger.context import Ledger
 from ledger.db import Project, SnapshotRecord, session_scope
+from ledger.reconcile import reconcile
 from tests.ledger.services.conftest import ARBITER, FOREIGN_A, FOREIGN_C, LOCAL_B, signer
 from tests.ledger.services.dispute_support import (
     AMOUNT,
@@ -81,6 +82,7 @@ def test_a_settled_replacement_supersedes_the_released_snapshot_and_pays_it(
         assert superseded is not None and superseded.payout_root == original_root
         assert contributions.get(session, excluded[0]).status == "rejected"
         assert snapshots.verify(session, case.project.id) == []
+        assert reconcile(session, ledger, project_id=case.project.id) == []
     assert kinds(engine, case.project)[-3:] == [
         "dispute.opened",
         "snapshot.taken",
@@ -206,6 +208,7 @@ def test_an_arbiter_rejecting_a_released_milestone_returns_its_funds_to_the_pool
     assert ledger.escrow.fee_of(pid, ARBITER.address) == FEE
     with session_scope(engine) as session:
         assert milestones.get(session, case.milestone.id).state == "rejected"
+        assert reconcile(session, ledger, project_id=case.project.id) == []
     # the record's head was anchored with the ruling
     anchored = ledger.anchor.latest(pid)
     assert anchored is not None and anchored.tree_size == len(kinds(engine, case.project))

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from ledger import journal, milestones, snapshots
-from ledger.chain.escrow import Subject
+from ledger.chain.disputes import Subject
 from ledger.chain.registry import Tier
 from ledger.context import Ledger
 from ledger.db import (
