@@ -14,12 +14,15 @@ tier once a quorum of partners signed it:
 Each column is built from the stored snapshot's matrix, never from the caller: partners
 sign exactly what the ledger computed. A snapshot number can be committed once per tier
 and only above the tier's last one (the chain's ``TieredRightsStaleSnapshot``).
+
+The derivative tier's revenue may instead follow a split every partner negotiated and
+signed (:func:`split_proposal`, :func:`set_negotiated_split`; ``Signer.negotiated_split``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session
@@ -27,7 +30,7 @@ from sqlmodel import Session
 from ledger import projects, snapshots
 from ledger.chain.escrow import ZERO_ROOT
 from ledger.chain.registry import Tier as ChainTier
-from ledger.chain.rights import SNAPSHOT, RightsColumn
+from ledger.chain.rights import NEGOTIATED_SPLIT, SNAPSHOT, NegotiatedSplit, RightsColumn
 from ledger.context import Ledger
 from ledger.db import Project, SnapshotRecord
 from ledger.equity import Tier
@@ -137,6 +140,111 @@ def commit(
         signature=",".join(signatures),
     )
     return receipt.tx_hash
+
+
+def split_proposal(
+    session: Session, ledger: Ledger, *, project_id: int, bps: Mapping[int, int]
+) -> NegotiatedSplit:
+    """The derivative split every partner signs: ``bps`` by partner number, next nonce.
+
+    Raises:
+        NotFound: for an unknown project.
+        RuleViolation: unless ``bps`` names every partner once with integer bps summing to
+            exactly 10000.
+    """
+    project = projects.get_project(session, project_id)
+    return _split(session, ledger, project, bps)
+
+
+def set_negotiated_split(
+    session: Session,
+    ledger: Ledger,
+    *,
+    project_id: int,
+    bps: Mapping[int, int],
+    signatures: Sequence[str],
+) -> str:
+    """Set the derivative tier's negotiated revenue split; returns the transaction hash.
+
+    Once set, derivative revenue follows it instead of the derivative rights column.
+
+    Raises:
+        RuleViolation: as :func:`split_proposal`.
+        Unauthorized: for a signer who is not a partner, a partner twice or one missing.
+        ContractReverted: ``TieredRightsStaleSplit`` when another split was set meanwhile.
+    """
+    project = lock_project(session, project_id)
+    split = _split(session, ledger, project, bps)
+    assert project.chain_project_id is not None
+    message = {
+        "projectId": project.chain_project_id,
+        "nonce": split.nonce,
+        "splitHash": split.split_hash(),
+    }
+    members = {p.address for p in projects.partners_of(session, project_id)}
+    signed: dict[str, bytes] = {}
+    for signature in signatures:
+        who = recover(ledger.rights.domain, "NegotiatedSplit", message, signature, NEGOTIATED_SPLIT)
+        if who not in members:
+            raise Unauthorized(f"{who} signed the split but is not a partner", field="signatures")
+        if who in signed:
+            raise Unauthorized(f"{who} signed the split twice", field="signatures")
+        signed[who] = bytes.fromhex(signature.removeprefix("0x"))
+    missing = sorted(members - signed.keys())
+    if missing:
+        raise Unauthorized(
+            f"every partner signs a negotiated split; missing {', '.join(missing)}",
+            field="signatures",
+            missing=missing,
+        )
+    ordered = [signed[a] for a in sorted(signed, key=lambda a: int(a, 16))]
+    receipt = ledger.rights.set_negotiated_split(project.chain_project_id, split, ordered)
+    record(
+        session,
+        ledger,
+        project,
+        "rights.split_set",
+        {
+            "bps": list(split.bps),
+            "nonce": split.nonce,
+            "partners": list(split.partners),
+            "split_hash": split.split_hash().hex(),
+            "tx": receipt.tx_hash,
+        },
+        actor="parties",
+        signature=",".join(signatures),
+    )
+    return receipt.tx_hash
+
+
+def _split(
+    session: Session, ledger: Ledger, project: Project, bps: Mapping[int, int]
+) -> NegotiatedSplit:
+    assert project.id is not None and project.chain_project_id is not None
+    members = {p.number: p.address for p in projects.partners_of(session, project.id)}
+    if not isinstance(bps, Mapping) or set(bps) != set(members):
+        raise RuleViolation(
+            f"a split names every partner once: partners {sorted(members)}",
+            field="bps",
+            partners=sorted(members),
+        )
+    if any(
+        not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 10_000 for v in bps.values()
+    ):
+        raise RuleViolation(
+            "each partner's share is an integer of bps from 0 to 10000", field="bps"
+        )
+    if sum(bps.values()) != 10_000:
+        raise RuleViolation(
+            f"the shares sum to {sum(bps.values())} bps, not 10000",
+            field="bps",
+            total=sum(bps.values()),
+        )
+    order = sorted(members, key=lambda n: int(members[n], 16))
+    current = ledger.rights.negotiated_split(project.chain_project_id)
+    return NegotiatedSplit(
+        current.nonce + 1, tuple(members[n] for n in order), tuple(bps[n] for n in order)
+    )
 
 
 def _message(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
@@ -100,6 +101,28 @@ class MilestoneEscrowGateway(ContractGateway):
         return self._chain.transact(
             self.bound, "deposit", project_id, sender=sender, value=amount, gas=GAS_DEPOSIT
         )
+
+    def deposit_unsigned(self, project_id: int, amount: int, sender: str) -> dict[str, Any]:
+        """The ETH ``deposit`` transaction for funder ``sender`` to sign."""
+        return self._chain.unsigned(
+            self.bound, "deposit", project_id, sender=sender, gas=GAS_DEPOSIT, value=amount
+        )
+
+    def deposit_relayed(self, raw: bytes, project_id: int, amount: int) -> tuple[str, Receipt]:
+        """Relay a funder's signed ETH ``deposit``; returns the funder and the receipt."""
+        return self._chain.send_signed(self.bound, raw, "deposit", project_id, value=amount)
+
+    def deposits_in(self, receipt: Receipt) -> list[tuple[int, str, int, int]]:
+        """``(project id, funder, amount, log index)`` of each ``Deposited`` in a receipt."""
+        return [
+            (
+                int(e["args"]["projectId"]),
+                str(e["args"]["funder"]),
+                int(e["args"]["amount"]),
+                int(e["logIndex"]),
+            )
+            for e in self._chain.decode_events(self.bound, "Deposited", receipt)
+        ]
 
     def deposit_token(self, project_id: int, amount: int, *, sender: LocalAccount) -> Receipt:
         """Deposit ERC-20 units (the escrow must be approved for them first)."""

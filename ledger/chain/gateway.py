@@ -24,6 +24,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_account.typed_transactions import TypedTransaction
 from eth_utils import function_signature_to_4byte_selector
+from eth_utils.exceptions import ValidationError as EthValidationError
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
@@ -247,12 +248,12 @@ class Chain:
         return self._send(bound.name, tx, sender or self.operator, gas, value)
 
     def unsigned(
-        self, bound: Bound, function: str, *args: Any, sender: str, gas: int
+        self, bound: Bound, function: str, *args: Any, sender: str, gas: int, value: int = 0
     ) -> dict[str, Any]:
         """A transaction calling ``function`` for ``sender`` to sign with its own key.
 
         The fields are those :meth:`send_signed` expects back: the contract, the call data,
-        no value, this chain's id, the sender's next nonce, ``gas`` and the current fees.
+        ``value``, this chain's id, the sender's next nonce, ``gas`` and the current fees.
         """
         base_fee = self._guard(lambda: self.w3.eth.get_block("latest")).get("baseFeePerGas", 0)
         nonce = self._guard(lambda: self.w3.eth.get_transaction_count(sender, "pending"))
@@ -261,7 +262,7 @@ class Chain:
             "chainId": self.chain_id,
             "to": bound.address,
             "data": bound.contract.encode_abi(function, args=list(args)),
-            "value": 0,
+            "value": value,
             "nonce": nonce,
             "gas": gas,
             "maxPriorityFeePerGas": PRIORITY_FEE,
@@ -269,14 +270,15 @@ class Chain:
         }
 
     def send_signed(
-        self, bound: Bound, raw: bytes, function: str, *args: Any
+        self, bound: Bound, raw: bytes, function: str, *args: Any, value: int = 0
     ) -> tuple[str, Receipt]:
         """Relay a transaction its sender signed, once it is exactly the expected call.
 
         The ledger checks the transaction before it reaches the chain: a typed (EIP-2718)
-        transaction for this chain, to ``bound``, with no value, whose data is ``function``
-        called with ``args``. It is then simulated from its sender, so that a revert comes
-        back as :class:`~ledger.errors.ContractReverted` without spending the sender's gas.
+        transaction for this chain, to ``bound``, carrying ``value`` wei (none unless said),
+        whose data is ``function`` called with ``args``. It is then simulated from its
+        sender, so that a revert comes back as :class:`~ledger.errors.ContractReverted`
+        without spending the sender's gas.
 
         Returns:
             The sender's address and the receipt.
@@ -291,7 +293,7 @@ class Chain:
         checks = (
             ("chainId", fields["chainId"], self.chain_id),
             ("to", "0x" + bytes(fields["to"]).hex(), bound.address.lower()),
-            ("value", fields["value"], 0),
+            ("value", fields["value"], value),
             ("data", bytes(fields["data"]), expected),
         )
         for name, got, want in checks:
@@ -302,7 +304,13 @@ class Chain:
                     field="transaction",
                     part=name,
                 )
-        call = {"from": sender, "to": bound.address, "data": expected, "gas": fields["gas"]}
+        call = {
+            "from": sender,
+            "to": bound.address,
+            "data": expected,
+            "gas": fields["gas"],
+            "value": value,
+        }
         with self._send_lock:
             self._guard(lambda: self.w3.eth.call(call), contract=bound.name)
             tx_hash = self._guard(
@@ -444,7 +452,9 @@ class Chain:
             raise self._reverted(contract, exc) from None
         except requests.exceptions.RequestException as exc:
             raise ChainUnavailable(f"the chain node does not answer: {exc}") from None
-        except Web3Exception as exc:
+        except (Web3Exception, EthValidationError) as exc:
+            # eth-tester raises eth-utils' ValidationError where a node answers with an RPC
+            # error (e.g. a sender without the balance for a call's value and gas)
             raise ChainError(
                 f"{contract or 'chain'} call failed: {exc}", contract=contract
             ) from None

@@ -107,6 +107,13 @@ class LicenceGranted:
 
 
 @dataclass(frozen=True)
+class Deposited:
+    funder: str
+    amount: int
+    log_index: int
+
+
+@dataclass(frozen=True)
 class IssuerRegistered:
     issuer: str
     jurisdiction: str
@@ -134,6 +141,14 @@ def milestones_released(
     return [
         _logged(log, MilestoneReleased(int(a["milestoneId"]), bytes(a["root"]), int(a["total"])))
         for log, a in _each(escrow.logs("MilestoneReleased", projectId=project_id))
+    ]
+
+
+def deposits(escrow: MilestoneEscrowGateway, project_id: int) -> list[Logged[Deposited]]:
+    """Every funder's deposit into a project's escrow."""
+    return [
+        _logged(log, Deposited(a["funder"], int(a["amount"]), int(log["logIndex"])))
+        for log, a in _each(escrow.logs("Deposited", projectId=project_id))
     ]
 
 

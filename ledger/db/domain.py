@@ -322,3 +322,19 @@ class RecognitionRecord(SQLModel, table=True):
     second: str = Field(max_length=2)
     credential_type: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class FundingDeposit(SQLModel, table=True):
+    """A funder's deposit into the project's milestone escrow, read from the chain's event."""
+
+    __tablename__ = "funding_deposit"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_funding_deposit_log"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(sa_column=_fk("project.id"))
+    funder: str = Field(max_length=42)
+    amount: int = Field(sa_column=Column(BigInt(), nullable=False))
+    tx_hash: str = Field(max_length=66)
+    log_index: int
+    block_number: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from ledger.chain import history
 from ledger.chain.escrow import ZERO_ROOT, MilestoneStatus
-from ledger.db import SnapshotRecord
+from ledger.db import FundingDeposit, SnapshotRecord
 from ledger.milestones import list_milestones
 from ledger.reconcile._model import address_text, hex_text, tx_text
 from ledger.reconcile._scope import Scope
@@ -102,3 +104,28 @@ def _number(value: object) -> int:
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def check_funding(scope: Scope) -> None:
+    """The ``funding_deposit`` rows against the escrow's ``Deposited`` events, by transaction
+    and log index: funder and amount, and deposits only one side knows."""
+    found = scope.found
+    events = {
+        (e.tx_hash, e.event.log_index): e
+        for e in history.deposits(scope.ledger.escrow, scope.chain_id)
+    }
+    rows = scope.session.exec(
+        select(FundingDeposit).where(FundingDeposit.project_id == scope.project_id)
+    ).all()
+    for row in rows:
+        key, what = (tx_text(row.tx_hash), row.log_index), f"deposit {row.id}"
+        event = events.pop(key, None)
+        if event is None:
+            found.ledger_only("deposit", str(row.id), row.tx_hash, what)
+            continue
+        found.compare(
+            "deposit", str(row.id), "funder", address_text(row.funder), event.event.funder, what
+        )
+        found.compare("deposit", str(row.id), "amount", row.amount, event.event.amount, what)
+    for (tx_hash, _), event in sorted(events.items()):
+        found.chain_only("deposit", tx_hash, f"a deposit of {event.event.amount} wei")

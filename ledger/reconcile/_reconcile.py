@@ -10,7 +10,7 @@ from ledger.context import Ledger
 from ledger.projects import get_project
 from ledger.reconcile._background import check_background
 from ledger.reconcile._disputes import check_disputes
-from ledger.reconcile._escrow import check_claims, check_milestones
+from ledger.reconcile._escrow import check_claims, check_funding, check_milestones
 from ledger.reconcile._foreground import check_foreground
 from ledger.reconcile._members import check_partners, check_project
 from ledger.reconcile._model import Discrepancy, Findings
@@ -25,6 +25,7 @@ CHECKS: tuple[Callable[[Scope], None], ...] = (
     check_partners,
     check_milestones,
     check_claims,
+    check_funding,
     check_anchors,
     check_rights_columns,
     check_background,

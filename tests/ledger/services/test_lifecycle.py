@@ -31,6 +31,7 @@ from ledger import (
     audit,
     contributions,
     disputes,
+    funding,
     journal,
     licensing,
     milestones,
@@ -183,7 +184,20 @@ def the_parties_fund_their_keys_and_the_escrow(story: Story) -> None:
     chain.send_value(LICENSEE.address, 10 * ETHER)
     chain.send_value(FUNDER.address, 11 * ETHER)
     budget = sum(AMOUNTS.values())
-    story.ledger.escrow.deposit(story.pid, budget, sender=FUNDER)
+    with story.session() as session:
+        unsigned = funding.prepare_deposit(
+            session, story.ledger, project_id=story.project_id, funder=FUNDER.address, amount=budget
+        )
+    transaction = signer_of(story.ledger, FUNDER).transaction(unsigned)
+    with story.session() as session:
+        (recorded,) = funding.deposit(
+            session,
+            story.ledger,
+            project_id=story.project_id,
+            amount=budget,
+            transaction=transaction,
+        )
+    assert (recorded.funder, recorded.amount) == (FUNDER.address, budget)
     assert story.ledger.escrow.available(story.pid) == budget
     assert story.ledger.escrow.deposit_of(story.pid, FUNDER.address) == budget
 
@@ -662,6 +676,7 @@ def the_record_holds_one_entry_per_change(story: Story) -> None:
     assert Counter(story.kinds()) == {
         "project.created": 1,
         "partner.joined": 3,
+        "funding.deposited": 1,
         "milestone.planned": 3,
         "background.deposited": 1,
         "contribution.registered": 16,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine
 
-from ledger import journal, milestones, snapshots, tier_rights
+from ledger import journal, licensing, milestones, snapshots, tier_rights
 from ledger.chain.registry import Tier as ChainTier
 from ledger.context import Ledger
 from ledger.db import Project, session_scope
@@ -16,6 +16,7 @@ from ledger.errors import ContractReverted, RuleViolation, Unauthorized
 from tests.contracts.conftest import key
 from tests.ledger.services.conftest import FOREIGN_A, FOREIGN_C, LOCAL_B, signer
 from tests.ledger.services.dispute_support import Case, submitted_case
+from tests.ledger.services.ip_support import LICENSEE, fund, ip_agreement, register_on_chain
 
 
 @pytest.fixture
@@ -98,3 +99,96 @@ def test_a_column_needs_a_quorum_of_partners_and_a_newer_snapshot(
     assert caught.value.fields["error"] == "TieredRightsStaleSnapshot"
     with session_scope(engine) as session:
         assert len(journal.entries(session, case.project.id)) == size + 1
+
+
+# ---------------------------------------------------------------------- negotiated split
+
+
+def split_signatures(
+    engine: Engine, ledger: Ledger, project: Project, bps: dict[int, int], *accounts
+) -> list[str]:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as session:
+        split = tier_rights.split_proposal(session, ledger, project_id=project.id, bps=bps)
+    return [signer(ledger, a).negotiated_split(project.chain_project_id, split) for a in accounts]
+
+
+def set_split(engine: Engine, ledger: Ledger, project: Project, bps: dict, sigs: list[str]) -> str:  # type: ignore[type-arg]
+    with session_scope(engine) as session:
+        return tier_rights.set_negotiated_split(
+            session, ledger, project_id=project.id, bps=bps, signatures=sigs
+        )
+
+
+def test_derivative_revenue_follows_the_split_every_partner_signed(
+    engine: Engine, ledger: Ledger, make_project: Callable[..., Project]
+) -> None:
+    project = make_project(ip_agreement())
+    fund(ledger, LOCAL_B, LICENSEE)
+    bps = {1: 2000, 2: 7000, 3: 1000}
+    set_split(
+        engine,
+        ledger,
+        project,
+        bps,
+        split_signatures(engine, ledger, project, bps, FOREIGN_A, LOCAL_B, FOREIGN_C),
+    )
+    held = ledger.rights.negotiated_split(project.chain_project_id)
+    assert held.nonce == 1
+    by_address = dict(zip(held.partners, held.bps, strict=True))
+    assert by_address == {FOREIGN_A.address: 2000, LOCAL_B.address: 7000, FOREIGN_C.address: 1000}
+    content_hash, tx_hash = register_on_chain(
+        ledger, project, LOCAL_B, ChainTier.DERIVATIVE, b"app"
+    )
+    with session_scope(engine) as session:
+        asset = licensing.register_asset(
+            session,
+            ledger,
+            project_id=project.id,
+            tier="derivative",
+            title="Inspection app",
+            content_hash=content_hash,
+            tx_hash=tx_hash,
+        )
+    receipt = ledger.revenue.deposit_revenue(asset.chain_asset_id, 10_001, sender=LICENSEE)
+    with session_scope(engine) as session:
+        payment = licensing.record_revenue(
+            session, ledger, asset_id=asset.id, tx_hash=receipt.tx_hash, amount=10_001
+        )
+    split = {a: int(w) for a, w in json.loads(payment.split).items()}
+    assert sum(split.values()) == 10_001
+    # 10_001 × 2000 / 10_000 = 2000.2 → 2000; × 7000 → 7000.7 → 7000; × 1000 → 1000.1 → 1000;
+    # the one wei left goes to the largest remainder (partner 2's .7)
+    assert split == {FOREIGN_A.address: 2000, LOCAL_B.address: 7001, FOREIGN_C.address: 1000}
+    with session_scope(engine) as session:
+        kinds = [e.kind for e in journal.entries(session, project.id)]
+    assert "rights.split_set" in kinds
+
+
+def test_a_split_needs_every_partner_and_exactly_10000_bps(
+    engine: Engine, ledger: Ledger, make_project: Callable[..., Project]
+) -> None:
+    project = make_project()
+    bps = {1: 5000, 2: 5000, 3: 0}
+    for wrong, message in [
+        ({1: 5000, 2: 4999, 3: 0}, "sum to 9999"),
+        ({1: 5000, 2: 5000}, "every partner once"),
+        ({1: 5000, 2: 5000, 3: 0, 4: 0}, "every partner once"),
+        ({1: 5000, 2: 5000, 3: -0.0}, "integer"),
+    ]:
+        with pytest.raises(RuleViolation, match=message), session_scope(engine) as session:
+            tier_rights.split_proposal(session, ledger, project_id=project.id, bps=wrong)
+    two = split_signatures(engine, ledger, project, bps, FOREIGN_A, LOCAL_B)
+    with pytest.raises(Unauthorized, match="missing"):
+        set_split(engine, ledger, project, bps, two)
+    with pytest.raises(Unauthorized, match="twice"):
+        set_split(engine, ledger, project, bps, two + two[:1])
+    stranger = split_signatures(engine, ledger, project, bps, FOREIGN_A, LOCAL_B, key("mallory"))
+    with pytest.raises(Unauthorized, match="not a partner"):
+        set_split(engine, ledger, project, bps, stranger)
+    # every partner signed another split
+    other = split_signatures(
+        engine, ledger, project, {1: 0, 2: 5000, 3: 5000}, FOREIGN_A, LOCAL_B, FOREIGN_C
+    )
+    with pytest.raises(Unauthorized, match="not a partner"):
+        set_split(engine, ledger, project, bps, other)
+    assert ledger.rights.negotiated_split(project.chain_project_id).nonce == 0
