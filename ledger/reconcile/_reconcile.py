@@ -14,7 +14,7 @@ from ledger.reconcile._escrow import check_claims, check_funding, check_mileston
 from ledger.reconcile._foreground import check_foreground
 from ledger.reconcile._members import check_partners, check_project
 from ledger.reconcile._model import Discrepancy, Findings
-from ledger.reconcile._record import check_anchors, check_rights_columns
+from ledger.reconcile._record import check_anchors, check_negotiated_split, check_rights_columns
 from ledger.reconcile._registry import check_registry
 from ledger.reconcile._scope import Scope
 from ledger.registry_record import REGISTRY_RECORD
@@ -28,6 +28,7 @@ CHECKS: tuple[Callable[[Scope], None], ...] = (
     check_funding,
     check_anchors,
     check_rights_columns,
+    check_negotiated_split,
     check_background,
     check_foreground,
     check_disputes,

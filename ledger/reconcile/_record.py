@@ -93,3 +93,27 @@ def check_rights_columns(scope: Scope) -> None:
         found.chain_only(
             "rights_column", chain[key][1], f"the {key[1]} column of snapshot {key[0]}"
         )
+
+
+SPLIT_SET = "rights.split_set"
+
+
+def check_negotiated_split(scope: Scope) -> None:
+    """The newest ``rights.split_set`` journal entry against the derivative split the chain
+    holds (``negotiatedSplitOf``): nonce and split hash; a split only one side has."""
+    held = scope.ledger.rights.negotiated_split(scope.chain_id)
+    entries = scope.payloads(SPLIT_SET)
+    chain_hash = hex_text(held.split_hash()) if held.nonce else None
+    if not entries:
+        if held.nonce:
+            scope.found.chain_only("negotiated_split", chain_hash, "a negotiated split")
+        return
+    _, payload = entries[-1]
+    what = "the negotiated derivative split"
+    if not held.nonce:
+        scope.found.ledger_only("negotiated_split", str(payload.get("nonce")), None, what)
+        return
+    split_hash = payload.get("split_hash")
+    mine = hex_text(split_hash) if isinstance(split_hash, str) else None
+    scope.found.compare("negotiated_split", None, "nonce", payload.get("nonce"), held.nonce, what)
+    scope.found.compare("negotiated_split", None, "split_hash", mine, chain_hash, what)

@@ -10,9 +10,11 @@ from sqlalchemy import Engine
 
 from ledger import journal, licensing, milestones, snapshots, tier_rights
 from ledger.chain.registry import Tier as ChainTier
+from ledger.chain.rights import NegotiatedSplit
 from ledger.context import Ledger
 from ledger.db import Project, session_scope
 from ledger.errors import ContractReverted, RuleViolation, Unauthorized
+from ledger.reconcile import reconcile
 from tests.contracts.conftest import key
 from tests.ledger.services.conftest import FOREIGN_A, FOREIGN_C, LOCAL_B, signer
 from tests.ledger.services.dispute_support import Case, submitted_case
@@ -161,7 +163,22 @@ def test_derivative_revenue_follows_the_split_every_partner_signed(
     assert split == {FOREIGN_A.address: 2000, LOCAL_B.address: 7001, FOREIGN_C.address: 1000}
     with session_scope(engine) as session:
         kinds = [e.kind for e in journal.entries(session, project.id)]
+        assert reconcile(session, ledger, project_id=project.id) == []
     assert "rights.split_set" in kinds
+    # a second split set straight on chain, never recorded: reconciliation names it
+    newer = NegotiatedSplit(2, held.partners, (0, 5000, 5000))
+    sigs = ledger.rights.sign_negotiated_split(
+        sorted((FOREIGN_A, LOCAL_B, FOREIGN_C), key=lambda a: int(a.address, 16)),
+        project.chain_project_id,
+        newer,
+    )
+    ledger.rights.set_negotiated_split(project.chain_project_id, newer, sigs)
+    with session_scope(engine) as session:
+        found = reconcile(session, ledger, project_id=project.id)
+    assert [(d.subject, d.field) for d in found] == [
+        ("negotiated_split", "nonce"),
+        ("negotiated_split", "split_hash"),
+    ]
 
 
 def test_a_split_needs_every_partner_and_exactly_10000_bps(
