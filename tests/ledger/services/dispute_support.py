@@ -10,7 +10,7 @@ from datetime import timedelta
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
-from ledger import disputes, journal, milestones, snapshots
+from ledger import disputes, funding, journal, milestones, snapshots
 from ledger.context import Ledger
 from ledger.db import Contribution, Dispute, Milestone, Project, session_scope
 from tests.ledger.services.conftest import ARBITER, FOREIGN_A, FOREIGN_C, LOCAL_B, T0, signer
@@ -73,7 +73,9 @@ def submitted_case(engine: Engine, ledger: Ledger, project: Project) -> Case:
         milestone = milestones.submit(
             session, ledger, milestone_id=planned.id, evidence_hash="ab" * 32, actor="partner:1"
         )
-    ledger.escrow.deposit(project.chain_project_id, 3 * AMOUNT, sender=ledger.operator)
+    receipt = ledger.escrow.deposit(project.chain_project_id, 3 * AMOUNT, sender=ledger.operator)
+    with session_scope(engine) as session:  # a deposit the funder sent itself, then recorded
+        funding.record_deposit(session, ledger, project_id=project.id, tx_hash=receipt.tx_hash)
     for account in (FOREIGN_A, LOCAL_B, FOREIGN_C, ARBITER):  # they send their own transactions
         ledger.chain.send_value(account.address, ONE_ETHER)
     return Case(project, milestone, {k: r.contribution for k, r in rows.items()})

@@ -14,7 +14,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine, update
 from sqlmodel import func, select
 
-from ledger import milestones, snapshots
+from ledger import funding, milestones, snapshots
 from ledger.chain.gateway import Receipt
 from ledger.chain.registry import Tier
 from ledger.chain.rights import RightsColumn
@@ -50,7 +50,9 @@ def submitted(engine: Engine, ledger: Ledger, project: Project) -> Milestone:
         milestone = milestones.submit(
             session, ledger, milestone_id=milestone.id, evidence_hash="ab" * 32, actor="partner:1"
         )
-    ledger.escrow.deposit(project.chain_project_id, 2 * AMOUNT, sender=ledger.operator)
+    receipt = ledger.escrow.deposit(project.chain_project_id, 2 * AMOUNT, sender=ledger.operator)
+    with session_scope(engine) as session:  # a deposit the funder sent itself, then recorded
+        funding.record_deposit(session, ledger, project_id=project.id, tx_hash=receipt.tx_hash)
     return milestone
 
 
