@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python scripts/bench.py replay
 	$(BIN)/python scripts/bench.py gas
 	$(BIN)/python scripts/bench.py engine
+	$(BIN)/python scripts/bench.py snapshots
 
 clean:
 	rm -rf $(VENV) node_modules .ipledger .pytest_cache .ruff_cache

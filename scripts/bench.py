@@ -4,6 +4,10 @@
     python scripts/bench.py replay  [--blocks N] [--json]
     python scripts/bench.py gas     [--json]
     python scripts/bench.py engine  [--seed S] [--json]
+    python scripts/bench.py snapshots [--contributions N] [--new N] [--runs N] [--seed S] [--json]
+
+``snapshots`` also runs on PostgreSQL when IPLEDGER_BENCH_DATABASE_URL names a server where
+it may create (and drop) a database.
 
 Results, with the machine and versions, are kept in docs/BENCHMARKS.md.
 """
@@ -67,6 +71,17 @@ def _emit(result: dict[str, Any], as_json: bool, title: str) -> None:
         shown = f"{value:.4g}" if isinstance(value, float) else str(value)
         table.add_row(key, shown)
     console.print(table)
+
+
+def _flatten(result: dict[str, Any], name: str) -> dict[str, Any]:
+    """Nested results one level flat, a nested key named by formatting ``name`` with both keys."""
+    flat: dict[str, Any] = {}
+    for key, value in result.items():
+        if isinstance(value, dict):
+            flat.update({name.format(key, k): v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
 
 
 @app.command("compile")
@@ -190,13 +205,36 @@ def engine_suite(
     if as_json:
         print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
         return
-    flat: dict[str, Any] = {}
-    for key, value in result.items():
-        if isinstance(value, dict):
-            flat.update({f"{key}[{k}]": v for k, v in value.items()})
-        else:
-            flat[key] = value
-    _emit(flat, False, "equity engine: 1,000 partners")
+    _emit(_flatten(result, "{}[{}]"), False, "equity engine: 1,000 partners")
+
+
+@app.command("snapshots")
+def snapshots_suite(
+    contributions: Annotated[int, typer.Option(help="Contributions before the first snapshot.")] = (
+        1_000_000
+    ),
+    new: Annotated[int, typer.Option(help="Contributions added before the next one.")] = 10_000,
+    runs: Annotated[int, typer.Option(help="Timed runs of each snapshot.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of the generated contributions.")] = 20261128,
+    as_json: JsonFlag = False,
+) -> None:
+    """Stored snapshots through the database, from scratch and incremental, against the engine."""
+    import snapshot_bench
+
+    result = {
+        **snapshot_bench.run(
+            seed=seed,
+            contributions=contributions,
+            new=new,
+            runs=runs,
+            postgres_url=os.environ.get("IPLEDGER_BENCH_DATABASE_URL") or None,
+        ),
+        **_environment(),
+    }
+    if as_json:
+        print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
+        return
+    _emit(_flatten(result, "{}.{}"), False, f"snapshot service: {result['partners']:,} partners")
 
 
 if __name__ == "__main__":
