@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ledger.db.models import utcnow
@@ -113,6 +113,14 @@ class Contribution(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("partner_id", "idempotency_key", name="uq_contribution_idempotency"),
         Index("ix_contribution_project_id_id", "project_id", "id"),
+        # the few contributions not counted (disputed or rejected): what a snapshot re-reads
+        Index(
+            "ix_contribution_uncounted",
+            "project_id",
+            "id",
+            postgresql_where=text("status <> 'accepted'"),
+            sqlite_where=text("status <> 'accepted'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -56,7 +56,20 @@ def get(session: Session, snapshot_id: int) -> SnapshotRecord:
     return row
 
 
-def equity_contribution(row: Contribution, *, disputed: bool = False) -> EquityContribution:
+class ContributionColumns(Protocol):
+    """What the engine reads of a contribution: a stored row, or just its columns."""
+
+    partner_number: int
+    tier: str
+    kind: str
+    value: int
+    recorded_us: int
+
+
+def equity_contribution(
+    row: Contribution | ContributionColumns, *, disputed: bool = False
+) -> EquityContribution:
+    """The engine's view of a stored contribution."""
     return EquityContribution(
         partner_id=row.partner_number,
         tier=row.tier,  # type: ignore[arg-type]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, or_, select
+from sqlalchemy import text
+from sqlmodel import Session, col, select
 
 from ledger import projects
 from ledger.chain.payout_tree import PayoutTree
@@ -22,6 +23,9 @@ from ledger.snapshots._reads import (
     latest,
     micros,
 )
+
+#: The condition of the partial index ``ix_contribution_uncounted``, written the same way.
+NOT_ACCEPTED = text("contribution.status <> 'accepted'")
 
 
 @dataclass(frozen=True)
@@ -72,14 +76,22 @@ def _compute(
     uncounted = _apply_status_changes(
         session, project.id, accumulator, watermark, uncounted_before, excluded
     )
+    # Only the columns the engine reads, streamed: a first snapshot may read millions.
     fresh = session.exec(
-        select(Contribution)
+        select(  # type: ignore[call-overload]
+            Contribution.id,
+            Contribution.partner_number,
+            Contribution.tier,
+            Contribution.kind,
+            Contribution.value,
+            Contribution.recorded_us,
+            Contribution.status,
+        )
         .where(Contribution.project_id == project.id)
         .where(col(Contribution.id) > watermark)
         .order_by(col(Contribution.id))
-    ).all()
+    )
     for row in fresh:
-        assert row.id is not None
         if row.recorded_us > cutoff:
             if not through_cutoff:
                 break
@@ -206,17 +218,21 @@ def _apply_status_changes(
     """
     if watermark == 0:
         return set()
+    # The status condition alone and literal, so the partial index ix_contribution_uncounted
+    # serves it (a bound parameter would not let the planner match the index's condition).
     now_uncounted = {
         row.id: row
         for row in session.exec(
             select(Contribution)
             .where(Contribution.project_id == project_id)
             .where(col(Contribution.id) <= watermark)
-            .where(
-                or_(Contribution.status != "accepted", col(Contribution.id).in_(sorted(excluded)))
-            )
+            .where(NOT_ACCEPTED)
         ).all()
     }
+    for contribution_id in sorted(excluded - now_uncounted.keys()):
+        row = session.get(Contribution, contribution_id)
+        if row is not None and row.project_id == project_id and contribution_id <= watermark:
+            now_uncounted[contribution_id] = row
     for contribution_id in sorted(uncounted_before - now_uncounted.keys()):
         row = session.get(Contribution, contribution_id)
         assert row is not None
