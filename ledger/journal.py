@@ -113,6 +113,18 @@ def entries(session: Session, project_id: int) -> list[JournalEntry]:
     )
 
 
+def entries_after(session: Session, project_id: int, seq: int) -> list[JournalEntry]:
+    """A project's entries after sequence number ``seq``, in order."""
+    return list(
+        session.exec(
+            select(JournalEntry)
+            .where(JournalEntry.project_id == project_id)
+            .where(col(JournalEntry.seq) > seq)
+            .order_by(col(JournalEntry.seq))
+        ).all()
+    )
+
+
 def tree(rows: list[JournalEntry]) -> MerkleTree:
     """The Merkle tree over the entries' stored hashes, in order (leaf i = entry i's hash)."""
     return MerkleTree(leaf_hash(bytes.fromhex(row.entry_hash)) for row in rows)

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from ledger import journal
 from ledger.db import TreeHeadRecord
 from ledger.errors import RuleViolation
-from ledger.record import SignedTreeHead, TreeHead, sign_head
+from ledger.record import Frontier, SignedTreeHead, TreeHead, leaf_hash, sign_head
 
 
 class AnchorReceipt(Protocol):
@@ -36,16 +36,29 @@ def publish(
 ) -> SignedTreeHead:
     """Sign and store the head of the project's record; the same head again if nothing changed.
 
+    The root comes from the last head's frontier and the entries added since (see
+    :class:`~ledger.record.Frontier`), so publishing costs what was appended, not the
+    whole record; a head stored without a frontier is recomputed from all entries once.
+
     Raises:
         RuleViolation: when the record is empty (an empty tree is never published).
     """
-    rows = journal.entries(session, project_id)
-    if not rows:
-        raise RuleViolation("the record of this project is empty", project_id=project_id)
     latest = _latest(session, project_id)
-    if latest is not None and latest.tree_size == len(rows):
+    frontier = Frontier(0)
+    if latest is not None and latest.frontier is not None:
+        frontier = Frontier.decode(latest.tree_size, latest.frontier)
+    rows = journal.entries_after(session, project_id, frontier.size)
+    if not rows and frontier.size == 0:
+        raise RuleViolation("the record of this project is empty", project_id=project_id)
+    if latest is not None and not rows and latest.tree_size == frontier.size:
         return _signed(latest)
-    head = TreeHead(len(rows), journal.tree(rows).root(), now_ms or int(time.time() * 1000))
+    frontier = frontier.extend(leaf_hash(bytes.fromhex(row.entry_hash)) for row in rows)
+    if latest is not None and latest.tree_size == frontier.size:
+        latest.frontier = frontier.encode()  # a head stored before heads kept frontiers
+        session.add(latest)
+        session.flush()
+        return _signed(latest)
+    head = TreeHead(frontier.size, frontier.root(), now_ms or int(time.time() * 1000))
     signed = sign_head(key, head)
     session.add(
         TreeHeadRecord(
@@ -54,6 +67,7 @@ def publish(
             root_hash=head.root_hash.hex(),
             timestamp_ms=head.timestamp_ms,
             signature=signed.signature.hex(),
+            frontier=frontier.encode(),
         )
     )
     session.flush()

@@ -76,3 +76,6 @@ class TreeHeadRecord(SQLModel, table=True):
     signature: str = Field(max_length=128)
     anchored_block: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     anchored_tx: str | None = Field(default=None, max_length=66)
+    #: The tree's frontier at this size (``ledger.record.Frontier``, hex): the next head is
+    #: computed from it and the entries added since.
+    frontier: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

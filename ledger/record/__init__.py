@@ -4,6 +4,7 @@ Pure: no database, chain, web or API imports. See ``docs/record.md``.
 """
 
 from ledger.record.errors import ProofInvalid, TreeHeadInvalid, TreeRangeError
+from ledger.record.frontier import Frontier
 from ledger.record.heads import (
     DOMAIN,
     ENCODED_SIZE,
@@ -33,6 +34,7 @@ from ledger.record.verify import (
 __all__ = [
     "DOMAIN",
     "EMPTY_ROOT",
+    "Frontier",
     "ENCODED_SIZE",
     "HASH_SIZE",
     "SIGNATURE_SIZE",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from ledger import journal, tree_heads
 from ledger.chain.compiler import Build
@@ -66,6 +66,33 @@ def test_publish_signs_the_current_head(engine: Engine) -> None:
     assert again == signed  # nothing changed: the same head, not a new one
     with session_scope(engine) as session:
         assert len(tree_heads.heads(session, 1)) == 1
+
+
+def test_each_head_is_extended_from_the_last_ones_frontier(engine: Engine) -> None:
+    published = []
+    for start, end in [(0, 1), (1, 5), (5, 6), (6, 13), (13, 40)]:
+        append(engine, 1, range(start, end))
+        with session_scope(engine) as session:
+            published.append(tree_heads.publish(session, 1, KEY, now_ms=end))
+    with session_scope(engine) as session:
+        full = journal.tree(journal.entries(session, 1))
+    # every head equals the root the whole tree gives for its size
+    assert [h.head.tree_size for h in published] == [1, 5, 6, 13, 40]
+    assert all(h.head.root_hash == full.root(h.head.tree_size) for h in published)
+
+
+def test_a_head_stored_without_its_frontier_is_recomputed_from_all_entries(
+    engine: Engine,
+) -> None:
+    append(engine, 1, range(6))
+    with session_scope(engine) as session:
+        tree_heads.publish(session, 1, KEY, now_ms=1)
+        session.execute(text("UPDATE tree_head SET frontier = NULL"))
+    append(engine, 1, range(6, 9))
+    with session_scope(engine) as session:
+        signed = tree_heads.publish(session, 1, KEY, now_ms=2)
+        full = journal.tree(journal.entries(session, 1))
+    assert (signed.head.tree_size, signed.head.root_hash) == (9, full.root())
 
 
 def test_empty_record_has_no_head(engine: Engine) -> None:

@@ -1,0 +1,26 @@
+"""tree heads keep their tree's frontier, so the next head reads only the new entries
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-28
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tree_head", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("frontier", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tree_head", schema=None) as batch_op:
+        batch_op.drop_column("frontier")
