@@ -8,6 +8,7 @@ members) and builds its own message from them::
     ├── Conflict
     ├── RuleViolation
     ├── Unauthorized
+    ├── Unauthenticated
     ├── StorageUnavailable
     ├── ConfigurationError
     ├── CompilerError
@@ -50,7 +51,22 @@ class RuleViolation(LedgerError):
 
 
 class Unauthorized(LedgerError):
+    """Forbidden: the caller, or the signature it brought, may not do this."""
+
     title = "Not authorized"
+
+
+class Unauthenticated(LedgerError):
+    """The caller could not be identified: no valid API key.
+
+    One message for every cause (malformed, unknown, wrong or revoked key), so that a caller
+    learns nothing about which keys exist.
+    """
+
+    title = "Not authenticated"
+
+    def __init__(self, message: str = "the API key is not valid") -> None:
+        super().__init__(message)
 
 
 class StorageUnavailable(LedgerError):

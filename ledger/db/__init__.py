@@ -1,5 +1,6 @@
 """Storage: SQLModel tables over SQLite (default) or PostgreSQL, schema by Alembic."""
 
+from ledger.db.auth import Principal
 from ledger.db.domain import (
     AgreementVersion,
     Attestation,
@@ -34,6 +35,7 @@ __all__ = [
     "Licence",
     "Milestone",
     "Partner",
+    "Principal",
     "Project",
     "RecognitionRecord",
     "RevenuePayment",
