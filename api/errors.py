@@ -28,6 +28,7 @@ STATUS: dict[type[errors.LedgerError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.RuleViolation: 422,
+    errors.Unauthenticated: 401,
     errors.Unauthorized: 403,
     errors.ContractReverted: 409,
     errors.ChainUnavailable: 503,
@@ -68,9 +69,12 @@ async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
     status = status_of(exc)
     if status >= 500:
         log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc.message)
-    return problem(
+    response = problem(
         request, status, exc.title, exc.message, f"/problems/{_slug(type(exc))}", **exc.fields
     )
+    if status == 401:  # RFC 9110 11.6.1: a 401 names the scheme that would work
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -9,7 +9,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api import errors
-from ledger.errors import ChainUnavailable, ContractReverted, NotFound, RuleViolation
+from ledger.errors import (
+    ChainUnavailable,
+    ContractReverted,
+    NotFound,
+    RuleViolation,
+    Unauthenticated,
+)
 
 
 @pytest.fixture
@@ -29,6 +35,8 @@ def app_client() -> Iterator[TestClient]:
             raise ContractReverted("RecordAnchor", "RecordAnchorEmptyTree", {})
         if item_id == 503:
             raise ChainUnavailable("the chain node does not answer")
+        if item_id == 401:
+            raise Unauthenticated()
         if item_id == 500:
             raise RuntimeError("secret internals /etc/passwd")
         return {"id": item_id}
@@ -66,6 +74,12 @@ def test_contract_revert_is_409_with_error_name(app_client: TestClient) -> None:
         app_client.get("/items/409"), 409, "/problems/contract-reverted", "Contract call reverted"
     )
     assert body["error"] == "RecordAnchorEmptyTree"
+
+
+def test_a_missing_or_bad_key_is_401_naming_the_bearer_scheme(app_client: TestClient) -> None:
+    response = app_client.get("/items/401")
+    assert_problem(response, 401, "/problems/unauthenticated", "Not authenticated")
+    assert response.headers["www-authenticate"] == "Bearer"
 
 
 def test_chain_down_is_503(app_client: TestClient) -> None:
