@@ -23,13 +23,13 @@ from ledger.chain.rights import LICENCE
 from ledger.context import Ledger
 from ledger.db import ForegroundAsset, Licence, Project, RevenuePayment
 from ledger.equity import Tier
-from ledger.errors import Conflict, RuleViolation, Unauthorized
+from ledger.errors import Conflict, RuleViolation
 from ledger.foreground_book import get_asset, get_licence
-from ledger.inputs import address, amount, hex_bytes
+from ledger.inputs import address, amount
 from ledger.projects import agreement_of, get_project, partners_of
 from ledger.recording import lock_project, record
 from ledger.revenue_book import book_payment, mined, payment_event
-from ledger.signatures import recover
+from ledger.signatures import Signers, partner_signatures
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def grant_licence(
     asset = get_asset(session, asset_id)
     project = lock_project(session, asset.project_id)
     offer = _offer(session, ledger, asset, project, licensee, territory, industry, fee)
-    ordered = _quorum(session, ledger, project, offer, signatures)
+    signers = _quorum(session, ledger, project, offer, signatures)
     assert asset.chain_asset_id is not None
     chain_id, receipt = ledger.foreground.grant_licence_tx(
         asset.chain_asset_id,
@@ -114,7 +114,7 @@ def grant_licence(
         offer.territory,
         offer.industry,
         offer.fee,
-        [hex_bytes(s, "signatures") for _, s in ordered],
+        signers.ordered(),
     )
     row = Licence(
         project_id=project.id,
@@ -134,11 +134,11 @@ def grant_licence(
         "industry": offer.industry,
         "licence_id": row.id,
         "licensee": offer.licensee,
-        "signers": [signer for signer, _ in ordered],
+        "signers": signers.addresses(),
         "territory": offer.territory,
         "tx": receipt.tx_hash,
     }
-    signed = ",".join(s for _, s in ordered)
+    signed = ",".join(signatures)
     record(session, ledger, project, "licence.granted", payload, actor="partners", signature=signed)
     return row
 
@@ -228,31 +228,19 @@ def _refuse(field: str, value: str, tier: Tier, allowed: list[str]) -> None:
 
 def _quorum(
     session: Session, ledger: Ledger, project: Project, offer: LicenceOffer, signatures: list[str]
-) -> list[tuple[str, str]]:
-    """(signer, signature) in the ascending signer order the contract wants, else Unauthorized."""
+) -> Signers:
+    """The partners who signed the offer, at least the agreement's quorum, else Unauthorized."""
     assert project.id is not None
-    members = {p.address for p in partners_of(session, project.id)}
-    signed: dict[str, str] = {}
-    for signature in signatures:
-        signer = recover(ledger.foreground.domain, "Licence", offer.message(), signature, LICENCE)
-        if signer not in members:
-            raise Unauthorized(
-                f"{signer} signed the licence but is not a partner (or signed another licence)",
-                field="signatures",
-                signer=signer,
-            )
-        if signer in signed:
-            raise Unauthorized(f"{signer} signed the licence twice", field="signatures")
-        signed[signer] = signature
-    needed = agreement_of(session, project.id).quorum.partners
-    if len(signed) < needed:
-        raise Unauthorized(
-            f"a licence needs {needed} partner signatures, got {len(signed)}",
-            field="signatures",
-            needed=needed,
-            got=len(signed),
-        )
-    return sorted(signed.items(), key=lambda item: int(item[0], 16))
+    return partner_signatures(
+        ledger.foreground.domain,
+        "Licence",
+        offer.message(),
+        signatures,
+        LICENCE,
+        {p.address for p in partners_of(session, project.id)},
+        act="licence",
+        quorum=agreement_of(session, project.id).quorum.partners,
+    )
 
 
 def _code(check: Callable[[str], str], value: str, field: str) -> str:

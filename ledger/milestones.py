@@ -24,7 +24,7 @@ from ledger.context import Ledger
 from ledger.db import Dispute, Milestone, Project
 from ledger.errors import ChainStateError, Conflict, NotFound, RuleViolation, Unauthorized
 from ledger.recording import anchor_now, lock_project, record
-from ledger.signatures import recover
+from ledger.signatures import partner_signatures, recover
 
 STATES = ("planned", "submitted", "released", "disputed", "rejected")
 
@@ -179,20 +179,16 @@ def release(
     message = release_message(project, milestone, snapshot.payout_root)
     domain = ledger.escrow.domain
     members = {p.address for p in projects.partners_of(session, milestone.project_id)}
-    signers: dict[str, bytes] = {}
-    for signature in signatures:
-        who = recover(domain, "Release", message, signature, RELEASE)
-        if who not in members:
-            raise Unauthorized(f"{who} signed the release but is not a partner", field="signatures")
-        if who in signers:
-            raise Unauthorized(f"{who} signed the release twice", field="signatures")
-        signers[who] = bytes.fromhex(signature.removeprefix("0x"))
-    if len(signers) < spec.quorum.partners:
-        raise Unauthorized(
-            f"the release needs {spec.quorum.partners} partner signatures, got {len(signers)}",
-            field="signatures",
-            quorum=spec.quorum.partners,
-        )
+    signers = partner_signatures(
+        domain,
+        "Release",
+        message,
+        signatures,
+        RELEASE,
+        members,
+        act="release",
+        quorum=spec.quorum.partners,
+    )
     arbiter_raw = b""
     if spec.quorum.arbiter or arbiter_signature:
         if not arbiter_signature:
@@ -208,13 +204,12 @@ def release(
             field="amount",
             available=str(available),
         )
-    ordered = [signers[a] for a in sorted(signers, key=lambda a: int(a, 16))]
     receipt = ledger.escrow.release_signed(
         project.chain_project_id,
         milestone.number,
         bytes.fromhex(snapshot.payout_root),
         milestone.amount,
-        ordered,
+        signers.ordered(),
         arbiter_raw,
     )
     milestone.state = "released"
@@ -231,7 +226,7 @@ def release(
             "block": receipt.block_number,
             "number": milestone.number,
             "root": snapshot.payout_root,
-            "signers": sorted(signers),
+            "signers": signers.addresses(),
             "tx": receipt.tx_hash,
         },
         actor="ledger",

@@ -12,7 +12,8 @@ contract's domain (:mod:`ledger.chain`). ``projectId`` is always the project's i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from eth_account import Account
@@ -103,6 +104,72 @@ def require_signer(
             expected=to_checksum_address(signer),
             recovered=recovered,
         )
+
+
+@dataclass(frozen=True)
+class Signers:
+    """The partners who signed one message, each once: address → raw signature."""
+
+    by: dict[str, bytes]
+
+    def addresses(self) -> list[str]:
+        """The signers, sorted."""
+        return sorted(self.by)
+
+    def ordered(self) -> list[bytes]:
+        """The signatures in ascending signer address order, as the contracts require."""
+        return [self.by[a] for a in sorted(self.by, key=lambda a: int(a, 16))]
+
+
+def partner_signatures(
+    domain: Domain,
+    primary: str,
+    message: Mapping[str, Any],
+    signatures: Sequence[str],
+    fields: StructType,
+    members: Collection[str],
+    *,
+    act: str,
+    quorum: int | None = None,
+    everyone: bool = False,
+) -> Signers:
+    """Recover who signed ``message`` and check they are partners, each once.
+
+    Args:
+        act: What is signed, for the messages ("release", "settlement", …).
+        quorum: At least this many partners must have signed.
+        everyone: Every partner in ``members`` must have signed.
+
+    Raises:
+        Unauthorized: for a signer who is not a partner (or signed another message), a
+            partner twice, fewer than ``quorum`` signers, or a partner missing.
+    """
+    signed: dict[str, bytes] = {}
+    for signature in signatures:
+        who = recover(domain, primary, message, signature, fields)
+        if who not in members:
+            raise Unauthorized(
+                f"{who} signed the {act} but is not a partner (or signed another {act})",
+                field="signatures",
+                signer=who,
+            )
+        if who in signed:
+            raise Unauthorized(f"{who} signed the {act} twice", field="signatures")
+        signed[who] = bytes.fromhex(signature.removeprefix("0x"))
+    if quorum is not None and len(signed) < quorum:
+        raise Unauthorized(
+            f"the {act} needs {quorum} partner signatures, got {len(signed)}",
+            field="signatures",
+            quorum=quorum,
+        )
+    missing = sorted(set(members) - signed.keys()) if everyone else []
+    if missing:
+        raise Unauthorized(
+            f"every partner signs the {act}; missing {', '.join(missing)}",
+            field="signatures",
+            missing=missing,
+        )
+    return Signers(signed)
 
 
 def _unknown(primary: str) -> StructType:

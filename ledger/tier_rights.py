@@ -34,9 +34,9 @@ from ledger.chain.rights import NEGOTIATED_SPLIT, SNAPSHOT, NegotiatedSplit, Rig
 from ledger.context import Ledger
 from ledger.db import Project, SnapshotRecord
 from ledger.equity import Tier
-from ledger.errors import RuleViolation, Unauthorized
+from ledger.errors import RuleViolation
 from ledger.recording import lock_project, record
-from ledger.signatures import recover
+from ledger.signatures import partner_signatures
 
 
 def column_of(session: Session, snapshot: SnapshotRecord, tier: str) -> RightsColumn:
@@ -96,22 +96,16 @@ def commit(
         message["inputs_hash"],
     )
     members = {p.address for p in projects.partners_of(session, snapshot.project_id)}
-    signed: dict[str, bytes] = {}
-    for signature in signatures:
-        who = recover(ledger.rights.domain, "Snapshot", fields, signature, SNAPSHOT)
-        if who not in members:
-            raise Unauthorized(f"{who} signed the column but is not a partner", field="signatures")
-        if who in signed:
-            raise Unauthorized(f"{who} signed the column twice", field="signatures")
-        signed[who] = bytes.fromhex(signature.removeprefix("0x"))
-    quorum = projects.agreement_of(session, snapshot.project_id).quorum.partners
-    if len(signed) < quorum:
-        raise Unauthorized(
-            f"a column needs {quorum} partner signatures, got {len(signed)}",
-            field="signatures",
-            quorum=quorum,
-        )
-    ordered = [signed[a] for a in sorted(signed, key=lambda a: int(a, 16))]
+    signed = partner_signatures(
+        ledger.rights.domain,
+        "Snapshot",
+        fields,
+        signatures,
+        SNAPSHOT,
+        members,
+        act="column",
+        quorum=projects.agreement_of(session, snapshot.project_id).quorum.partners,
+    )
     receipt = ledger.rights.commit_snapshot(
         message["project_id"],
         message["snapshot_id"],
@@ -119,7 +113,7 @@ def commit(
         column,
         message["root"],
         message["inputs_hash"],
-        ordered,
+        signed.ordered(),
     )
     record(
         session,
@@ -131,7 +125,7 @@ def commit(
             "partners": list(column.partners),
             "profit_bps": list(column.profit_bps),
             "rights_bps": list(column.rights_bps),
-            "signers": sorted(signed),
+            "signers": signed.addresses(),
             "snapshot": snapshot.number,
             "tier": _tier(tier).value,
             "tx": receipt.tx_hash,
@@ -182,23 +176,17 @@ def set_negotiated_split(
         "splitHash": split.split_hash(),
     }
     members = {p.address for p in projects.partners_of(session, project_id)}
-    signed: dict[str, bytes] = {}
-    for signature in signatures:
-        who = recover(ledger.rights.domain, "NegotiatedSplit", message, signature, NEGOTIATED_SPLIT)
-        if who not in members:
-            raise Unauthorized(f"{who} signed the split but is not a partner", field="signatures")
-        if who in signed:
-            raise Unauthorized(f"{who} signed the split twice", field="signatures")
-        signed[who] = bytes.fromhex(signature.removeprefix("0x"))
-    missing = sorted(members - signed.keys())
-    if missing:
-        raise Unauthorized(
-            f"every partner signs a negotiated split; missing {', '.join(missing)}",
-            field="signatures",
-            missing=missing,
-        )
-    ordered = [signed[a] for a in sorted(signed, key=lambda a: int(a, 16))]
-    receipt = ledger.rights.set_negotiated_split(project.chain_project_id, split, ordered)
+    signed = partner_signatures(
+        ledger.rights.domain,
+        "NegotiatedSplit",
+        message,
+        signatures,
+        NEGOTIATED_SPLIT,
+        members,
+        act="split",
+        everyone=True,
+    )
+    receipt = ledger.rights.set_negotiated_split(project.chain_project_id, split, signed.ordered())
     record(
         session,
         ledger,

@@ -25,9 +25,9 @@ from ledger.disputes._subjects import (
     open_row,
     require_arbiter,
 )
-from ledger.errors import ChainStateError, Unauthorized
+from ledger.errors import ChainStateError
 from ledger.recording import anchor_now, lock_project, record
-from ledger.signatures import recover
+from ledger.signatures import partner_signatures
 
 
 def settle(
@@ -51,36 +51,22 @@ def settle(
     session.refresh(row)
     proposal = proposal_for(session, ledger, project, row, outcome, excluded)
     members = {p.address for p in projects.partners_of(session, row.project_id)}
-    signed: dict[str, bytes] = {}
-    for signature in signatures:
-        who = recover(
-            ledger.disputes.domain,
-            "Settlement",
-            proposal.settlement_message(),
-            signature,
-            SETTLEMENT,
-        )
-        if who not in members:
-            raise Unauthorized(
-                f"{who} signed the settlement but is not a partner", field="signatures"
-            )
-        if who in signed:
-            raise Unauthorized(f"{who} signed the settlement twice", field="signatures")
-        signed[who] = bytes.fromhex(signature.removeprefix("0x"))
-    missing = sorted(members - signed.keys())
-    if missing:
-        raise Unauthorized(
-            f"every partner signs a settlement; missing {', '.join(missing)}",
-            field="signatures",
-            missing=missing,
-        )
-    ordered = [signed[a] for a in sorted(signed, key=lambda a: int(a, 16))]
+    signed = partner_signatures(
+        ledger.disputes.domain,
+        "Settlement",
+        proposal.settlement_message(),
+        signatures,
+        SETTLEMENT,
+        members,
+        act="settlement",
+        everyone=True,
+    )
     receipt = ledger.disputes.settle_signed(
         proposal.chain_dispute_id,
         OUTCOME_CODES[proposal.outcome],
         bytes.fromhex(proposal.new_root),
         proposal.new_total,
-        ordered,
+        signed.ordered(),
     )
     (event,) = ledger.disputes.events_of(receipt, "DisputeSettled")
     check_event(proposal, event)
@@ -92,7 +78,7 @@ def settle(
         proposal,
         status="settled",
         actor="parties",
-        extra={"signers": sorted(signed), "tx": receipt.tx_hash},
+        extra={"signers": signed.addresses(), "tx": receipt.tx_hash},
         signature=",".join(signatures),
     )
 
