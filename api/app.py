@@ -9,7 +9,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import health
+from api.routes import health, principals
 from ledger import __version__
 from ledger.runtime import Runtime, open_runtime
 from ledger.settings import Settings, get_settings
@@ -45,4 +45,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(principals.router)
     return app

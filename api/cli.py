@@ -165,6 +165,30 @@ def deploy() -> None:
         runtime.close()
 
 
+@app.command("bootstrap-admin")
+def bootstrap_admin(name: Annotated[str, typer.Argument(help="Who the admin is.")]) -> None:
+    """Create the first admin and print its API key, once (only while no admin exists)."""
+    from ledger import principals
+    from ledger.context import Ledger
+    from ledger.db import session_scope
+    from ledger.runtime import open_runtime
+
+    try:
+        runtime = open_runtime(_settings())
+    except LedgerError as exc:
+        raise _fail(exc) from None
+    try:
+        with session_scope(runtime.engine) as session:
+            created = principals.bootstrap_admin(session, Ledger.of(runtime), name)
+            key_id = created.principal.key_id
+    except LedgerError as exc:
+        raise _fail(exc) from None
+    finally:
+        runtime.close()
+    err().print(f"admin {name!r} created (key id {key_id}); its API key, shown this once:")
+    out().print(created.api_key, soft_wrap=True)
+
+
 def run() -> None:
     """Console-script entry point."""
     try:

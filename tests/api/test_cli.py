@@ -1,4 +1,4 @@
-"""The ``ipledger`` command line: help, version, compile, deploy, serve."""
+"""The ``ipledger`` command line: help, version, compile, deploy, serve, bootstrap-admin."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def home(tmp_path: Path, build: Build, build_cache: Path, monkeypatch: pytest.Mo
     return home
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["compile"], ["deploy"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["compile"], ["deploy"], ["bootstrap-admin"]])
 def test_help_on_every_command(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
@@ -44,7 +44,7 @@ def test_help_on_every_command(command: list[str]) -> None:
 
 def test_help_lists_the_commands() -> None:
     output = runner.invoke(app, ["--help"]).output
-    for command in ("serve", "compile", "deploy"):
+    for command in ("serve", "compile", "deploy", "bootstrap-admin"):
         assert command in output
 
 
@@ -146,3 +146,19 @@ def test_serve_on_port_in_use_fails_cleanly(home: Path) -> None:
     assert proc.returncode != 0
     assert b"Traceback" not in stderr
     assert b"address already in use" in stderr.lower()
+
+
+def test_bootstrap_admin_prints_a_working_key_once_then_refuses(home: Path) -> None:
+    from ledger.db import create_db_engine, session_scope
+    from ledger.principals import authenticate
+
+    result = runner.invoke(app, ["bootstrap-admin", "Consortium office"])
+    assert result.exit_code == 0, result.output
+    key = next(line for line in result.stdout.splitlines() if line.startswith("ipl_"))
+    engine = create_db_engine(f"sqlite:///{home / 'ledger.sqlite3'}")
+    with session_scope(engine) as session:
+        assert authenticate(session, key).role == "admin"
+    engine.dispose()
+    again = runner.invoke(app, ["bootstrap-admin", "Someone else"])
+    assert again.exit_code != 0
+    assert "Traceback" not in again.output and "admin" in again.output
