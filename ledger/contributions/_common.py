@@ -6,8 +6,11 @@ from sqlmodel import Session, select
 
 from ledger.chain.eip712 import Domain
 from ledger.context import Ledger
+from ledger.contributions._queries import get
 from ledger.db import Contribution, Partner, Project
+from ledger.errors import RuleViolation, Unauthorized
 from ledger.projects import agreement_of
+from ledger.recording import lock_project
 from ledger.signatures import ledger_domain
 
 
@@ -38,3 +41,33 @@ def chain_id_of(project: Project) -> int:
 def domain_of(ledger: Ledger) -> Domain:
     """The ledger's own EIP-712 domain on this deployment."""
     return ledger_domain(ledger.chain.chain_id, ledger.registry.address)
+
+
+def acting_on(
+    session: Session, contribution_id: int, address: str, *, field: str, act: str
+) -> tuple[Contribution, Project, str]:
+    """The contribution (read after its project's lock) that ``address`` would ``act`` on,
+    its project, and the role ``address`` acts in (``partner`` or ``arbiter``).
+
+    Raises:
+        NotFound: for an unknown contribution.
+        Unauthorized: when ``address`` is neither a partner nor an arbiter of the project.
+        RuleViolation: when it is the contribution's own partner, or the contribution was
+            rejected.
+    """
+    row = get(session, contribution_id)
+    project = lock_project(session, row.project_id)
+    session.refresh(row)
+    role = role_of(session, row.project_id, address)
+    if role is None:
+        raise Unauthorized(
+            f"{address} is neither a partner nor an arbiter of project {row.project_id}",
+            field=field,
+        )
+    if contributor_of(session, row) == address:
+        raise RuleViolation(f"a partner cannot {act} its own contribution", field=field)
+    if row.status == "rejected":
+        raise RuleViolation(
+            f"contribution {row.id} was rejected", field="contribution_id", status=row.status
+        )
+    return row, project, role

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from ledger.context import Ledger
-from ledger.contributions._common import chain_id_of, contributor_of, domain_of, role_of
+from ledger.contributions._common import acting_on, chain_id_of, domain_of
 from ledger.contributions._fields import (
     check_address,
     check_digest,
@@ -19,12 +19,11 @@ from ledger.contributions._fields import (
     stored_signature,
     text_hash,
 )
-from ledger.contributions._queries import get
 from ledger.db import Dispute
-from ledger.errors import Conflict, RuleViolation, Unauthorized
+from ledger.errors import Conflict, RuleViolation
 from ledger.journal import timestamp
 from ledger.projects import agreement_of
-from ledger.recording import lock_project, record
+from ledger.recording import record
 from ledger.signatures import dispute_message, require_signer
 
 SUBJECT = "contribution"
@@ -58,21 +57,7 @@ def dispute(
     text = check_reason(reason)
     evidence = check_digest(evidence_hash, "evidence_hash")
     check_signature(signature)
-    row = get(session, contribution_id)
-    project = lock_project(session, row.project_id)
-    session.refresh(row)
-    role = role_of(session, row.project_id, opener)
-    if role is None:
-        raise Unauthorized(
-            f"{opener} is neither a partner nor an arbiter of project {row.project_id}",
-            field="by",
-        )
-    if contributor_of(session, row) == opener:
-        raise RuleViolation("a partner cannot dispute its own contribution", field="by")
-    if row.status == "rejected":
-        raise RuleViolation(
-            f"contribution {row.id} was rejected", field="contribution_id", status=row.status
-        )
+    row, project, role = acting_on(session, contribution_id, opener, field="by", act="dispute")
     if row.status == "disputed":
         raise Conflict(f"contribution {row.id} is already under dispute", field="contribution_id")
     deadlines = agreement_of(session, row.project_id).deadlines

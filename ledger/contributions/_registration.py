@@ -7,7 +7,7 @@ from typing import NamedTuple
 from sqlmodel import Session, select
 
 from ledger.context import Ledger
-from ledger.contributions._common import chain_id_of, contributor_of, domain_of, role_of
+from ledger.contributions._common import acting_on, chain_id_of, domain_of
 from ledger.contributions._fields import (
     Body,
     check_address,
@@ -15,9 +15,8 @@ from ledger.contributions._fields import (
     microseconds,
     stored_signature,
 )
-from ledger.contributions._queries import get
 from ledger.db import Attestation, Contribution, ForegroundAsset, Partner, Project
-from ledger.errors import Conflict, RuleViolation, Unauthorized
+from ledger.errors import Conflict, RuleViolation
 from ledger.projects import partner_by_address
 from ledger.recording import lock_project, record
 from ledger.signatures import (
@@ -188,21 +187,7 @@ def attest(
     """
     who = check_address(attester, "attester")
     check_signature(signature)
-    row = get(session, contribution_id)
-    project = lock_project(session, row.project_id)
-    session.refresh(row)
-    role = role_of(session, row.project_id, who)
-    if role is None:
-        raise Unauthorized(
-            f"{who} is neither a partner nor an arbiter of project {row.project_id}",
-            field="attester",
-        )
-    if contributor_of(session, row) == who:
-        raise RuleViolation("a partner cannot attest its own contribution", field="attester")
-    if row.status == "rejected":
-        raise RuleViolation(
-            f"contribution {row.id} was rejected", field="contribution_id", status=row.status
-        )
+    row, project, role = acting_on(session, contribution_id, who, field="attester", act="attest")
     message = attestation_message(
         project_id=chain_id_of(project), contribution_id=contribution_id, body_hash=row.body_hash
     )
