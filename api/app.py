@@ -7,10 +7,14 @@ from contextlib import asynccontextmanager
 
 from anyio import to_thread
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from api import errors
-from api.routes import health, principals
+from api.deps import action_of
+from api.idempotency import IdempotencyMiddleware
+from api.routes import ROUTERS
 from ledger import __version__
+from ledger.permissions import PERMISSIONS, ROLES
 from ledger.runtime import Runtime, open_runtime
 from ledger.settings import Settings, get_settings
 
@@ -44,6 +48,28 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
     )
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(principals.router)
+    app.add_middleware(IdempotencyMiddleware)
+    _describe_actions()
+    for router in ROUTERS:
+        app.include_router(router)
     return app
+
+
+def api_routes() -> list[APIRoute]:
+    """Every route of the API (the routers' own, with their full paths)."""
+    return [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+
+
+def _describe_actions() -> None:
+    """Name each route's action and the roles it allows in its OpenAPI operation."""
+    for route in api_routes():
+        if route.openapi_extra and "x-action" in route.openapi_extra:
+            continue  # described by an app made earlier in this process
+        action = action_of(route.dependant)
+        if action is None:
+            continue
+        roles = [role for role in ROLES if role in PERMISSIONS[action]]
+        route.openapi_extra = {**(route.openapi_extra or {}), "x-action": action, "x-roles": roles}
+        route.description = (
+            f"{route.description}\n\nAction `{action}`: {', '.join(roles)}."
+        ).strip()

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import LedgerDep, PrincipalDep, RuntimeDep
+from api.deps import LedgerDep, PrincipalDep, RuntimeDep, allowed
+from api.schemas import AUTH_PROBLEMS, problems
 from ledger import principals
 from ledger.db import Principal, session_scope
 from ledger.errors import Unauthorized
 from ledger.permissions import require
 
 router = APIRouter(prefix="/v1", tags=["principals"])
+
+PrincipalIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The principal's id.")]
 
 Role = Literal["admin", "partner", "funder", "issuer", "arbiter", "licensee"]
 
@@ -79,9 +82,17 @@ class CreatedOut(BaseModel):
     api_key: str
 
 
-@router.post("/principals", status_code=status.HTTP_201_CREATED, response_model=CreatedOut)
+@router.post(
+    "/principals",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CreatedOut,
+    responses=problems(401, 403, 404, 409, 422),
+)
 def create_principal(
-    body: PrincipalIn, caller: PrincipalDep, runtime: RuntimeDep, ledger: LedgerDep
+    body: PrincipalIn,
+    caller: Annotated[Principal, allowed("principal.create", project=False)],
+    runtime: RuntimeDep,
+    ledger: LedgerDep,
 ) -> CreatedOut:
     """Create a principal (admins only); the response holds its API key, shown once."""
     with session_scope(runtime.engine) as session:
@@ -98,24 +109,33 @@ def create_principal(
         return CreatedOut(principal=PrincipalOut.of(created.principal), api_key=created.api_key)
 
 
-@router.get("/principals", response_model=list[PrincipalOut])
+@router.get("/principals", response_model=list[PrincipalOut], responses=problems(*AUTH_PROBLEMS))
 def list_principals(
-    caller: PrincipalDep, runtime: RuntimeDep, project_id: int | None = None
+    caller: Annotated[Principal, allowed("principal.read", project=False)],
+    runtime: RuntimeDep,
+    project_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> list[PrincipalOut]:
     """Every principal, revoked ones included, or those of one project (admins only)."""
-    require(caller, "principal.read", project_id=project_id)
     with session_scope(runtime.engine) as session:
         return [PrincipalOut.of(p) for p in principals.list_principals(session, project_id)]
 
 
-@router.get("/me", response_model=PrincipalOut)
+@router.get("/me", response_model=PrincipalOut, responses=problems(401))
 def me(caller: PrincipalDep) -> PrincipalOut:
     """The principal the API key belongs to."""
     return PrincipalOut.of(caller)
 
 
-@router.get("/principals/{principal_id}", response_model=PrincipalOut)
-def get_principal(principal_id: int, caller: PrincipalDep, runtime: RuntimeDep) -> PrincipalOut:
+@router.get(
+    "/principals/{principal_id}",
+    response_model=PrincipalOut,
+    responses=problems(401, 403, 404, 422),
+)
+def get_principal(
+    principal_id: PrincipalIdPath,
+    caller: PrincipalDep,
+    runtime: RuntimeDep,
+) -> PrincipalOut:
     """One principal: an admin reads any, every principal itself."""
     if caller.id != principal_id:
         require(caller, "principal.read")
@@ -123,9 +143,16 @@ def get_principal(principal_id: int, caller: PrincipalDep, runtime: RuntimeDep) 
         return PrincipalOut.of(principals.get_principal(session, principal_id))
 
 
-@router.delete("/principals/{principal_id}", response_model=PrincipalOut)
+@router.delete(
+    "/principals/{principal_id}",
+    response_model=PrincipalOut,
+    responses=problems(401, 403, 404, 422),
+)
 def revoke_principal(
-    principal_id: int, caller: PrincipalDep, runtime: RuntimeDep, ledger: LedgerDep
+    principal_id: PrincipalIdPath,
+    caller: PrincipalDep,
+    runtime: RuntimeDep,
+    ledger: LedgerDep,
 ) -> PrincipalOut:
     """Revoke a principal's API key for good (an admin any, every principal itself).
 

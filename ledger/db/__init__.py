@@ -1,6 +1,6 @@
 """Storage: SQLModel tables over SQLite (default) or PostgreSQL, schema by Alembic."""
 
-from ledger.db.auth import Principal
+from ledger.db.auth import IdempotencyRecord, Principal
 from ledger.db.domain import (
     AgreementVersion,
     Attestation,
@@ -30,6 +30,7 @@ __all__ = [
     "CredentialRecord",
     "Dispute",
     "ForegroundAsset",
+    "IdempotencyRecord",
     "FundingDeposit",
     "IssuerRecord",
     "Licence",

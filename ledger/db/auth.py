@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, String
+from sqlalchemy import BigInteger, Column, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ledger.db.types import UTCDateTime
@@ -42,3 +42,28 @@ class Principal(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     revoked_by: str | None = Field(default=None, max_length=32)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first response to a creating request sent with an ``Idempotency-Key``.
+
+    One row per (principal, key). ``fingerprint`` is the SHA-256 of the request's method,
+    path, query and body: a retry with the same key must match it. ``status`` is ``NULL``
+    while the first request runs; then the response's status, content type, ``Location``
+    and body are kept, so a retry gets exactly the same answer.
+    """
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("principal_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    principal_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("principal.id"), nullable=False)
+    )
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    status: int | None = Field(default=None)
+    content_type: str | None = Field(default=None, max_length=100)
+    location: str | None = Field(default=None, max_length=500)
+    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))

@@ -9,11 +9,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from api.app import create_app
 from ledger.chain.compiler import Build
+from ledger.context import Ledger
+from ledger.db import Project
 from ledger.runtime import Runtime, open_runtime
 from ledger.settings import Settings
+from tests.api.world import World, open_world
+from tests.ledger.services.conftest import Clock
 
 
 @pytest.fixture
@@ -43,3 +48,37 @@ def runtime(seeded_settings: Callable[..., Settings]) -> Iterator[Runtime]:
 def client(runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
         yield c
+
+
+# The service tests' chain, ledger and project fixtures serve the API's world too.
+from tests.ledger.services.conftest import (  # noqa: E402
+    clock,
+    deployed,
+    engine,
+    ledger,
+    make_project,
+)
+
+
+@pytest.fixture
+def world(
+    make_settings: Callable[..., Settings],
+    engine: Engine,
+    ledger: Ledger,
+    build: Build,
+    clock: Clock,
+    make_project: Callable[..., Project],
+) -> Iterator[World]:
+    """The app over the test's ledger, a project and a principal of every role (on SQLite
+    and PostgreSQL); see ``tests/api/world.py``."""
+    yield from open_world(
+        settings=make_settings(),
+        engine=engine,
+        ledger=ledger,
+        build=build,
+        clock=clock,
+        make_project=make_project,
+    )
+
+
+__all__ = ["clock", "deployed", "engine", "ledger", "make_project"]
