@@ -44,19 +44,29 @@ _EVERYONE_OF_A_PROJECT = frozenset({ADMIN}) | PROJECT_ROLES
 PERMISSIONS: dict[str, frozenset[str]] = {
     "project.create": frozenset({ADMIN}),
     "project.read": _EVERYONE_OF_A_PROJECT,
+    "project.amend": frozenset({ADMIN, PARTNER}),
     "partner.join": frozenset({PARTNER}),
     "contribution.register": frozenset({PARTNER}),
     "contribution.attest": frozenset({PARTNER, ARBITER}),
     "dispute.open": frozenset({PARTNER}),
     "dispute.settle": frozenset({PARTNER}),
     "dispute.rule": frozenset({ARBITER}),
+    "dispute.lapse": frozenset({PARTNER, ARBITER}),
     "milestone.plan": frozenset({ADMIN, PARTNER}),
+    "milestone.submit": frozenset({PARTNER}),
     "milestone.release": frozenset({PARTNER, ARBITER}),
+    "milestone.claim": frozenset({PARTNER, ARBITER}),
     "funding.deposit": frozenset({FUNDER}),
     "issuer.register": frozenset({ADMIN}),
     "credential.issue": frozenset({ISSUER}),
     "credential.revoke": frozenset({ISSUER}),
+    "credential.read": frozenset(ROLES),
     "recognition.register": frozenset({ADMIN}),
+    "background.deposit": frozenset({PARTNER}),
+    "background.release": frozenset({ARBITER}),
+    "asset.register": frozenset({PARTNER}),
+    "rights.commit": frozenset({PARTNER}),
+    "split.negotiate": frozenset({PARTNER}),
     "licence.grant": frozenset({PARTNER}),
     "revenue.record": frozenset({LICENSEE, PARTNER}),
     "audit.read": frozenset({ADMIN, PARTNER, ARBITER}),
@@ -68,7 +78,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 #: Actions a principal takes only as itself: ``acting_as`` is required and must be its own.
 SELF_ACTIONS = frozenset(
-    {"partner.join", "contribution.register", "contribution.attest", "dispute.open"}
+    {
+        "partner.join",
+        "contribution.register",
+        "contribution.attest",
+        "dispute.open",
+        "background.deposit",
+    }
 )
 
 
