@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint format demo bench clean
+.PHONY: setup run test lint format openapi openapi-check demo bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -33,6 +33,13 @@ lint: setup
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The OpenAPI document in docs/ is generated from the code; CI fails if it is stale.
+openapi: setup
+	$(BIN)/ipledger openapi docs/openapi.json
+
+openapi-check: setup
+	$(BIN)/ipledger openapi docs/openapi.json --check
 
 bench: setup
 	$(BIN)/python scripts/bench.py compile

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from fastapi.routing import APIRoute
 
 from api import errors
 from api.deps import action_of
+from api.errors import PROBLEM_JSON
 from api.idempotency import IdempotencyMiddleware
 from api.routes import ROUTERS
 from ledger import __version__
@@ -52,7 +54,28 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     _describe_actions()
     for router in ROUTERS:
         app.include_router(router)
+    _serve_problems_as_problem_json(app)
     return app
+
+
+def _serve_problems_as_problem_json(app: FastAPI) -> None:
+    """Document every error answer as ``application/problem+json``, as it is sent."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[:1] in {"4", "5"} and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def api_routes() -> list[APIRoute]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -187,6 +188,40 @@ def bootstrap_admin(name: Annotated[str, typer.Argument(help="Who the admin is."
         runtime.close()
     err().print(f"admin {name!r} created (key id {key_id}); its API key, shown this once:")
     out().print(created.api_key, soft_wrap=True)
+
+
+def openapi_document() -> str:
+    """The API's OpenAPI document as the app serves it, in a stable text form."""
+    import json
+
+    from api.app import create_app
+
+    return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+@app.command()
+def openapi(
+    path: Annotated[Path, typer.Argument(help="Where to write the document.")] = Path(
+        "docs/openapi.json"
+    ),
+    check: Annotated[
+        bool, typer.Option("--check", help="Fail if the file differs from the code.")
+    ] = False,
+) -> None:
+    """Write the API's OpenAPI document (or, with --check, compare the file with the code)."""
+    document = openapi_document()
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != document:
+            err().print(
+                f"[red]{path} does not match the code[/red]: run `make openapi` and commit it."
+            )
+            raise typer.Exit(1)
+        err().print(f"{path} matches the code.")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(document, encoding="utf-8")
+    err().print(f"wrote {path}")
 
 
 def run() -> None:

@@ -108,13 +108,13 @@ _TITLES = {
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` of a route: each status a problem document."""
+    """The ``responses=`` of a route: each status a problem document.
+
+    The app's OpenAPI document serves them as ``application/problem+json`` (see
+    ``api.app``), which is what every error answer's ``Content-Type`` is.
+    """
     return {
-        status: {
-            "model": Problem,
-            "description": _TITLES.get(status, "Error"),
-            "content": {"application/problem+json": {}},
-        }
+        status: {"model": Problem, "description": _TITLES.get(status, "Error")}
         for status in statuses
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
+import httpx2
 from eth_account.signers.local import LocalAccount
 
 from ledger.client import Domains, Signer
@@ -25,7 +25,7 @@ class ApiError(Exception):
 
 
 class Base:
-    """One principal's view of the API over an :class:`httpx.Client`.
+    """One principal's view of the API over an :class:`httpx2.Client` (httpx's next generation).
 
     Args:
         http: the HTTP client (its ``base_url`` is the server's root); a
@@ -33,7 +33,7 @@ class Base:
         api_key: the principal's key; ``None`` for unauthenticated calls (``/health``).
     """
 
-    def __init__(self, http: httpx.Client, api_key: str | None = None) -> None:
+    def __init__(self, http: httpx2.Client, api_key: str | None = None) -> None:
         self.http = http
         self.api_key = api_key
         self._domains: Domains | None = None
@@ -41,7 +41,7 @@ class Base:
     @classmethod
     def connect(cls, base_url: str, api_key: str | None = None, *, timeout: float = 60.0) -> Any:
         """A client of the server at ``base_url`` (``http://127.0.0.1:8000``)."""
-        return cls(httpx.Client(base_url=base_url, timeout=timeout), api_key)
+        return cls(httpx2.Client(base_url=base_url, timeout=timeout), api_key)
 
     def as_key(self, api_key: str) -> Any:
         """The same server as another principal (shares the connection pool)."""
