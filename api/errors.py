@@ -42,14 +42,16 @@ STATUS: dict[type[errors.LedgerError], int] = {
 def problem(
     request: Request, status: int, title: str, detail: str, kind: str = "about:blank", **fields: Any
 ) -> JSONResponse:
-    body = {
+    standard = {
         "type": kind,
         "title": title,
         "status": status,
         "detail": detail,
         "instance": request.url.path,
-        **fields,
     }
+    # an error's own field never hides a standard member: a clashing one is renamed
+    own = {(f"error_{k}" if k in standard else k): v for k, v in fields.items()}
+    body = {**standard, **own}
     return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON)
 
 

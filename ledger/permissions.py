@@ -76,6 +76,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "principal.revoke": frozenset({ADMIN}),
 }
 
+#: Actions on things outside any project (the registry of issuers, credentials and
+#: recognitions; principals; creating a project): the project rule does not apply.
+GLOBAL_ACTIONS = frozenset(
+    {
+        "project.create",
+        "issuer.register",
+        "credential.issue",
+        "credential.revoke",
+        "credential.read",
+        "recognition.register",
+        "principal.create",
+        "principal.read",
+        "principal.revoke",
+    }
+)
+
 #: Actions a principal takes only as itself: ``acting_as`` is required and must be its own.
 SELF_ACTIONS = frozenset(
     {
@@ -126,7 +142,11 @@ def require(
             action=action,
             role=principal.role,
         )
-    if principal.role in PROJECT_ROLES and project_id != principal.project_id:
+    if (
+        principal.role in PROJECT_ROLES
+        and action not in GLOBAL_ACTIONS
+        and project_id != principal.project_id
+    ):
         where = "outside any project" if project_id is None else f"in project {project_id}"
         raise Unauthorized(
             f"principal {principal.id} acts only within project {principal.project_id}, "

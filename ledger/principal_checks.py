@@ -68,7 +68,8 @@ def principal_address(
     session: Session, role: str, project_id: int | None, address: str | None
 ) -> str | None:
     """The checksummed address, checked against the project: a partner's must be a partner
-    of it, an arbiter's an arbiter of its current agreement.
+    of it or a party its current agreement names (so a party gets its key before it joins,
+    and joins through the API), an arbiter's an arbiter of its current agreement.
 
     Raises:
         RuleViolation: ``field="address"``.
@@ -80,14 +81,17 @@ def principal_address(
     except (ValueError, TypeError):
         raise RuleViolation(f"{address!r} is not an address", field="address") from None
     if role == PARTNER:
-        partner = session.exec(
+        joined = session.exec(
             select(Partner.id)
             .where(Partner.project_id == project_id)
             .where(Partner.address == wanted)
         ).first()
-        if partner is None:
+        assert project_id is not None
+        named = {p.address.lower() for p in agreement_of(session, project_id).parties}
+        if joined is None and wanted.lower() not in named:
             raise RuleViolation(
-                f"{wanted} is not a partner of project {project_id}",
+                f"{wanted} is neither a partner of project {project_id} nor a party its "
+                "agreement names",
                 field="address",
                 address=wanted,
                 project_id=project_id,

@@ -18,6 +18,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_keys.exceptions import BadSignature
 from eth_utils import to_checksum_address
 
 from ledger.chain.eip712 import Domain, StructType, struct
@@ -83,7 +84,7 @@ def recover(
             message_data=dict(message),
         )
         return to_checksum_address(Account.recover_message(encoded, signature=raw))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, BadSignature) as exc:  # r = s = 0 recovers no key
         raise Unauthorized(f"unreadable {primary} signature: {exc}", field="signature") from None
 
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from eth_keys.exceptions import BadSignature
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -28,7 +25,7 @@ from api.schemas import (
 from ledger import projects, projects_queries
 from ledger.agreements import ZERO_ADDRESS, AgreementSpec, parse_agreement
 from ledger.db import AgreementVersion, Partner, Principal, Project, session_scope
-from ledger.errors import Conflict, RuleViolation, Unauthorized
+from ledger.errors import Conflict, RuleViolation
 from ledger.permissions import require
 
 router = APIRouter(prefix="/v1", tags=["projects"])
@@ -99,19 +96,6 @@ AgreementDocument = Annotated[
         examples=[EXAMPLE_AGREEMENT],
     ),
 ]
-
-
-@contextmanager
-def _unrecoverable(field: str) -> Iterator[None]:
-    """A signature from which no public key can be recovered is refused (403), not a 500.
-
-    ``ledger.signatures.recover`` turns unreadable signatures into ``Unauthorized`` but lets
-    eth-keys' ``BadSignature`` through (for instance r = s = 0).
-    """
-    try:
-        yield
-    except BadSignature:
-        raise Unauthorized("no public key can be recovered from a signature", field=field) from None
 
 
 # ---------------------------------------------------------------------- responses
@@ -416,7 +400,7 @@ def amend_agreement(
     Only `title`, `valuation`, `tier_weights` and `parties` (adding, never removing) may
     change; the other terms are enforced on chain from the first version on.
     """
-    with _unrecoverable("signatures"), session_scope(runtime.engine) as session:
+    with session_scope(runtime.engine) as session:
         project = projects.get_project(session, project_id)
         if body.version != project.agreement_version + 1:
             raise Conflict(
@@ -512,7 +496,7 @@ def join(
     partner takes the next number.
     """
     require(caller, "partner.join", project_id=project_id, acting_as=body.address)
-    with _unrecoverable("signature"), session_scope(runtime.engine) as session:
+    with session_scope(runtime.engine) as session:
         partner = projects.join(
             session,
             ledger,

@@ -34,12 +34,16 @@ def numbers(world: World, project_id: int) -> list[tuple[int, str]]:
 def unjoined_principal(
     world: World, monkeypatch: pytest.MonkeyPatch, name: str, project: Project, account: Any
 ) -> None:
-    """A partner principal of ``project`` for an address that has not joined it.
+    """A partner principal of ``project`` for an address that has not joined it yet.
 
-    ``create_principal`` accepts a partner's address only once it has joined, so no partner
-    principal can yet take ``partner.join`` for itself through the API. Its address check
-    is replaced here for the one creation, so the route itself can be exercised.
+    A party the agreement names gets its key before it joins; an address the agreement does
+    not name gets none (``create_principal`` refuses it), so for such an address the check
+    is replaced for the one creation, to exercise the route's own refusal.
     """
+    named = {p.address for p in agreement_of_project(world, project).parties}
+    if account.address in named:
+        world.add_principal(name, "partner", project_id=project.id, account=account)
+        return
 
     def any_address(
         session: Session, role: str, project_id: int | None, address: str | None
@@ -50,6 +54,14 @@ def unjoined_principal(
     with monkeypatch.context() as patched:
         patched.setattr(principals, "principal_address", any_address)
         world.add_principal(name, "partner", project_id=project.id, account=account)
+
+
+def agreement_of_project(world: World, project: Project) -> Any:
+    from ledger.projects import agreement_of
+
+    assert project.id is not None
+    with world.session() as session:
+        return agreement_of(session, project.id)
 
 
 def join_signature(world: World, project: Project, account: LocalAccount, side: Side) -> str:

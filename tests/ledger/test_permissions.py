@@ -140,6 +140,12 @@ def test_project_role_is_refused_another_project_naming_it(role: str) -> None:
     require(principal(role), "project.read", project_id=1)
 
 
+@pytest.mark.parametrize("role", ["partner", "funder", "arbiter", "licensee"])
+def test_a_project_role_reads_the_global_registry_of_credentials(role: str) -> None:
+    require(principal(role), "credential.read")  # no project: the registry is everyone's
+    require(principal(role), "credential.read", project_id=2)
+
+
 def test_global_roles_act_in_every_project() -> None:
     for project_id in (None, 1, 2):
         require(principal("admin"), "audit.read", project_id=project_id)
