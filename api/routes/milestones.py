@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from eth_account import Account
-from eth_keys.exceptions import BadSignature
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
@@ -36,7 +35,7 @@ from ledger import funding, milestones, milestones_queries, projects, snapshots
 from ledger.chain.escrow import RELEASE
 from ledger.context import Ledger
 from ledger.db import FundingDeposit, JournalEntry, Milestone, Principal, session_scope
-from ledger.errors import Conflict, RuleViolation, Unauthorized
+from ledger.errors import Conflict, RuleViolation
 from ledger.permissions import require
 
 router = APIRouter(prefix="/v1", tags=["milestones"])
@@ -398,10 +397,6 @@ def release_milestone(
         if exc.fields.get("field") == "state" and exc.fields.get("state") == "released":
             raise Conflict(f"milestone {number} is released already", **exc.fields) from None
         raise
-    except BadSignature:  # 65 bytes from which no public key can be recovered
-        raise Unauthorized(
-            "unreadable Release signature: it recovers no signer", field="signatures"
-        ) from None
 
 
 # ---------------------------------------------------------------------- claims
