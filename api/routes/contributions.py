@@ -428,19 +428,20 @@ def register_contribution(
     """Register the caller's own contribution, signed by it (201; 200 for a replay)."""
     require(caller, "contribution.register", project_id=project_id, acting_as=body.partner)
     with session_scope(runtime.engine) as session:
-        registered = contributions.register(
-            session,
-            ledger,
-            project_id=project_id,
-            partner=body.partner,
-            tier=body.tier,
-            kind=body.kind,
-            value=body.value,
-            evidence_hash=body.evidence_hash,
-            idempotency_key=body.idempotency_key,
-            signature=body.signature,
-            asset_id=body.asset_id,
-        )
+        with _renaming_clashing_fields():
+            registered = contributions.register(
+                session,
+                ledger,
+                project_id=project_id,
+                partner=body.partner,
+                tier=body.tier,
+                kind=body.kind,
+                value=body.value,
+                evidence_hash=body.evidence_hash,
+                idempotency_key=body.idempotency_key,
+                signature=body.signature,
+                asset_id=body.asset_id,
+            )
         out = ContributionOut.of(session, registered.contribution)
     response.status_code = http.HTTP_201_CREATED if registered.created else http.HTTP_200_OK
     response.headers["Location"] = _url(project_id, out.id)

@@ -13,7 +13,7 @@ from api.client import ApiError, Client
 from ledger import contributions
 from ledger.chain.eip712 import sign
 from ledger.client import Domains, Signer
-from ledger.db import session_scope
+from ledger.db import Project, session_scope
 from ledger.signatures import CONTRIBUTION, contribution_message
 from tests.api.world import World
 from tests.ledger.services.conftest import ARBITER, FOREIGN_A, FOREIGN_C, LOCAL_B
@@ -197,6 +197,17 @@ def test_an_asset_the_project_does_not_have_is_a_rule_violation(world: World) ->
     problem = refused(lambda: register(world, asset_id=99), 422)
     assert problem["type"] == "/problems/rule-violation"
     assert problem["field"] == "asset_id"
+
+
+def test_a_project_that_is_no_longer_active_refuses_registrations(world: World) -> None:
+    with session_scope(world.engine) as session:
+        project = session.get(Project, world.project_id)
+        assert project is not None
+        project.status = "terminated"  # no service ends a project yet: set it as one would
+        session.add(project)
+    problem = refused(lambda: register(world), 422)
+    assert (problem["field"], problem["current_status"]) == ("project", "terminated")
+    assert stored(world) == []
 
 
 # ---------------------------------------------------------------------- signatures
