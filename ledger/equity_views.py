@@ -24,7 +24,7 @@ from ledger.db import Milestone, Partner, SnapshotRecord
 from ledger.equity import TIERS
 from ledger.errors import NotFound, RuleViolation
 from ledger.projects import get_project
-from ledger.snapshots import EPOCH
+from ledger.snapshots import EPOCH, latest
 
 #: The most rows one call of :func:`history_page` returns.
 LIMIT_MAX = 1000
@@ -129,12 +129,7 @@ def current(session: Session, project_id: int) -> SnapshotView:
         NotFound: for an unknown project, or one with no snapshot yet.
     """
     get_project(session, project_id)
-    row = session.exec(
-        select(SnapshotRecord)
-        .where(SnapshotRecord.project_id == project_id)
-        .order_by(col(SnapshotRecord.number).desc())
-        .limit(1)
-    ).first()
+    row = latest(session, project_id)
     if row is None:
         raise NotFound(f"project {project_id} has no snapshot yet", project_id=project_id)
     return view(session, row)
@@ -254,13 +249,8 @@ def partner_equity(session: Session, project_id: int, partner: str | int) -> Par
     """
     get_project(session, project_id)
     member = partner_of(session, project_id, partner)
-    latest = session.exec(
-        select(SnapshotRecord)
-        .where(SnapshotRecord.project_id == project_id)
-        .order_by(col(SnapshotRecord.number).desc())
-        .limit(1)
-    ).first()
-    now = None if latest is None else _shares_of(view(session, latest), member.number)
+    last = latest(session, project_id)
+    now = None if last is None else _shares_of(view(session, last), member.number)
     milestones = []
     for milestone in session.exec(
         select(Milestone)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from ledger.contributions._fields import (
     STATUSES,
@@ -105,7 +106,11 @@ def page(
 
 
 def _fetch(
-    session: Session, query: object, after_id: int, limit: int, excluded: set[int]
+    session: Session,
+    query: SelectOfScalar[Contribution],
+    after_id: int,
+    limit: int,
+    excluded: set[int],
 ) -> list[Contribution]:
     """The first ``limit`` rows after ``after_id`` whose ids are not ``excluded``.
 
@@ -117,10 +122,8 @@ def _fetch(
     last = after_id
     while len(found) < limit:
         batch = list(
-            session.exec(  # type: ignore[call-overload]
-                query.where(col(Contribution.id) > last)  # type: ignore[attr-defined]
-                .order_by(col(Contribution.id))
-                .limit(limit)
+            session.exec(
+                query.where(col(Contribution.id) > last).order_by(col(Contribution.id)).limit(limit)
             ).all()
         )
         found.extend(row for row in batch if row.id not in excluded)
