@@ -48,14 +48,17 @@ def create_project(
 
 @router.get("/projects", response_model=Page[ProjectOut], responses=problems(*AUTH_PROBLEMS))
 def list_projects(
-    caller: Annotated[Principal, allowed("project.read", project=False)],
+    caller: Annotated[Principal, allowed("project.read", project="own")],
     runtime: RuntimeDep,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[ProjectOut]:
-    """Every project, by id (admins; a project's own principals read it by its id)."""
+    """The projects the caller may read, by id: every one for an admin, its own for the
+    principals of a project."""
     with session_scope(runtime.engine) as session:
-        rows = projects_queries.projects_after(session, decode_cursor(cursor), limit + 1)
+        rows = projects_queries.projects_after(
+            session, decode_cursor(cursor), limit + 1, only=caller.project_id
+        )
         return page([ProjectOut.of(r) for r in rows], limit, lambda p: p.id)
 
 
