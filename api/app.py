@@ -9,36 +9,16 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
 
 from api import errors
 from api.deps import action_of
 from api.errors import PROBLEM_JSON
 from api.idempotency import IdempotencyMiddleware
-from api.models import contributions as contribution_models
-from api.models import disputes as dispute_models
-from api.models import equity as equity_models
 from api.routes import ROUTERS
 from ledger import __version__
 from ledger.permissions import PERMISSIONS, ROLES
 from ledger.runtime import Runtime, open_runtime
 from ledger.settings import Settings, get_settings
-
-#: The schema names of the models whose class name another model shares. FastAPI names such a
-#: schema after the module that defines its model (``api__models__disputes__DisputeOut``);
-#: these were published while the models were defined in their routers, and the document
-#: keeps them wherever the models live, so that clients generated from it do not change.
-PUBLISHED_SCHEMA_NAMES: dict[type[BaseModel], str] = {
-    contribution_models.DisputeOut: "api__routes__contributions__DisputeOut",
-    contribution_models.RulingIn: "api__routes__contributions__RulingIn",
-    contribution_models.SettlementIn: "api__routes__contributions__SettlementIn",
-    dispute_models.DisputeOut: "api__routes__disputes__DisputeOut",
-    dispute_models.RulingIn: "api__routes__disputes__RulingIn",
-    dispute_models.SettlementIn: "api__routes__disputes__SettlementIn",
-    dispute_models.UnsignedTransactionOut: "api__routes__disputes__UnsignedTransactionOut",
-    equity_models.PayoutOut: "api__routes__equity__PayoutOut",
-}
-SCHEMA_REF = "#/components/schemas/"
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -79,14 +59,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
 
 def _serve_problems_as_problem_json(app: FastAPI) -> None:
-    """Document every error answer as ``application/problem+json``, as it is sent, and keep
-    the published schema names (:data:`PUBLISHED_SCHEMA_NAMES`)."""
+    """Document every error answer as ``application/problem+json``, as it is sent."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
-        document = _keep_published_schema_names(generate())
+        document = generate()
         for item in document.get("paths", {}).values():
             for operation in item.values():
                 for status, response in operation.get("responses", {}).items():
@@ -97,36 +76,6 @@ def _serve_problems_as_problem_json(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _keep_published_schema_names(document: dict[str, Any]) -> dict[str, Any]:
-    """Give each model of :data:`PUBLISHED_SCHEMA_NAMES` its published schema name, in the
-    schemas (kept in name order, as FastAPI lists them) and in every reference to them."""
-    renamed = {
-        f"{model.__module__}.{model.__qualname__}".replace(".", "__"): name
-        for model, name in PUBLISHED_SCHEMA_NAMES.items()
-    }
-    components = document.get("components", {})
-    if "schemas" in components:
-        schemas = {
-            renamed.get(name, name): schema for name, schema in components["schemas"].items()
-        }
-        components["schemas"] = dict(sorted(schemas.items()))
-
-    def rename(node: Any) -> None:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith(SCHEMA_REF):
-                name = ref.removeprefix(SCHEMA_REF)
-                node["$ref"] = SCHEMA_REF + renamed.get(name, name)
-            for value in node.values():
-                rename(value)
-        elif isinstance(node, list):
-            for value in node:
-                rename(value)
-
-    rename(document)
-    return document
 
 
 def api_routes() -> list[APIRoute]:

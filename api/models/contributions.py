@@ -149,7 +149,7 @@ class DisputeIn(BaseModel):
     signature: Signature
 
 
-class SettlementIn(BaseModel):
+class ContributionSettlementIn(BaseModel):
     """The contributor's and the opener's ``ContributionSettlement`` signatures."""
 
     model_config = ConfigDict(
@@ -163,7 +163,7 @@ class SettlementIn(BaseModel):
     signatures: list[Signature] = Field(min_length=1, max_length=2)
 
 
-class RulingIn(BaseModel):
+class ContributionRulingIn(BaseModel):
     """An arbiter's ``ContributionRuling`` signature."""
 
     model_config = ConfigDict(
@@ -201,7 +201,7 @@ class AttestationOut(BaseModel):
         )
 
 
-class DisputeOut(BaseModel):
+class ContributionDisputeOut(BaseModel):
     """A dispute on a contribution, open or decided."""
 
     id: int
@@ -221,7 +221,7 @@ class DisputeOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, row: Dispute) -> DisputeOut:
+    def of(cls, row: Dispute) -> ContributionDisputeOut:
         assert row.id is not None
         resolution = json.loads(row.resolution) if row.resolution else {}
         return cls(
@@ -294,7 +294,7 @@ class ContributionDetailOut(ContributionOut):
     """A contribution with its countersignatures and its disputes, oldest first."""
 
     attestations: list[AttestationOut]
-    disputes: list[DisputeOut]
+    disputes: list[ContributionDisputeOut]
 
     @classmethod
     def of(cls, session: Session, row: Contribution) -> ContributionDetailOut:
@@ -304,7 +304,9 @@ class ContributionDetailOut(ContributionOut):
             attestations=[
                 AttestationOut.of(a) for a in contributions.attestations_of(session, row.id)
             ],
-            disputes=[DisputeOut.of(d) for d in contributions.disputes_of(session, row.id)],
+            disputes=[
+                ContributionDisputeOut.of(d) for d in contributions.disputes_of(session, row.id)
+            ],
         )
 
 

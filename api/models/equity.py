@@ -81,7 +81,7 @@ class TierOut(BaseModel):
     shares: list[ShareOut]
 
 
-class PayoutOut(BaseModel):
+class EquityPayoutOut(BaseModel):
     """A partner's entry of the payout vector."""
 
     partner_number: int
@@ -95,7 +95,7 @@ class SnapshotOut(SnapshotSummaryOut):
     """A whole snapshot: the matrix by tier and the payout vector."""
 
     tiers: list[TierOut] = Field(description="The tiers that have a column, in tier order.")
-    payout_vector: list[PayoutOut] = Field(description="Every partner by number; 10000 bps.")
+    payout_vector: list[EquityPayoutOut] = Field(description="Every partner by number; 10000 bps.")
     left_out: list[int] = Field(description="Contribution ids it did not count (disputed).")
 
     @classmethod

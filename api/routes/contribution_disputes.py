@@ -14,7 +14,12 @@ from fastapi import APIRouter, Response
 from fastapi import status as http
 
 from api.deps import LedgerDep, ProjectId, RuntimeDep, allowed
-from api.models.contributions import DisputeIn, DisputeOut, RulingIn, SettlementIn
+from api.models.contributions import (
+    ContributionDisputeOut,
+    ContributionRulingIn,
+    ContributionSettlementIn,
+    DisputeIn,
+)
 from api.routes._contributions_common import (
     ContributionIdPath,
     DisputeIdPath,
@@ -34,7 +39,7 @@ router = APIRouter(prefix="/v1", tags=["contributions"])
 @router.post(
     "/projects/{project_id}/contributions/{contribution_id}/disputes",
     status_code=http.HTTP_201_CREATED,
-    response_model=DisputeOut,
+    response_model=ContributionDisputeOut,
     responses=problems(401, 403, 404, 409, 422),
 )
 def open_dispute(
@@ -45,7 +50,7 @@ def open_dispute(
     runtime: RuntimeDep,
     ledger: LedgerDep,
     response: Response,
-) -> DisputeOut:
+) -> ContributionDisputeOut:
     """Dispute another partner's contribution, as oneself, within the dispute window."""
     require(caller, "dispute.open", project_id=project_id, acting_as=body.by)
     with session_scope(runtime.engine) as session:
@@ -60,14 +65,14 @@ def open_dispute(
                 evidence_hash=body.evidence_hash,
                 signature=body.signature,
             )
-        out = DisputeOut.of(row)
+        out = ContributionDisputeOut.of(row)
     response.headers["Location"] = contribution_url(project_id, contribution_id, "disputes", out.id)
     return out
 
 
 @router.get(
     "/projects/{project_id}/contributions/{contribution_id}/disputes/{dispute_id}",
-    response_model=DisputeOut,
+    response_model=ContributionDisputeOut,
     responses=problems(401, 403, 404, 422),
 )
 def get_dispute(
@@ -76,26 +81,28 @@ def get_dispute(
     dispute_id: DisputeIdPath,
     caller: Annotated[Principal, allowed("project.read")],
     runtime: RuntimeDep,
-) -> DisputeOut:
+) -> ContributionDisputeOut:
     """One dispute on a contribution."""
     with session_scope(runtime.engine) as session:
-        return DisputeOut.of(dispute_on(session, project_id, contribution_id, dispute_id))
+        return ContributionDisputeOut.of(
+            dispute_on(session, project_id, contribution_id, dispute_id)
+        )
 
 
 @router.post(
     "/projects/{project_id}/contributions/{contribution_id}/disputes/{dispute_id}/settlement",
-    response_model=DisputeOut,
+    response_model=ContributionDisputeOut,
     responses=problems(401, 403, 404, 409, 422),
 )
 def settle_dispute(
     project_id: ProjectId,
     contribution_id: ContributionIdPath,
     dispute_id: DisputeIdPath,
-    body: SettlementIn,
+    body: ContributionSettlementIn,
     caller: Annotated[Principal, allowed("dispute.settle")],
     runtime: RuntimeDep,
     ledger: LedgerDep,
-) -> DisputeOut:
+) -> ContributionDisputeOut:
     """Decide an open dispute by the contributor's and the opener's settlement."""
     with session_scope(runtime.engine) as session:
         dispute_on(session, project_id, contribution_id, dispute_id)
@@ -108,23 +115,23 @@ def settle_dispute(
                 by="settlement",
                 signatures=body.signatures,
             )
-        return DisputeOut.of(row)
+        return ContributionDisputeOut.of(row)
 
 
 @router.post(
     "/projects/{project_id}/contributions/{contribution_id}/disputes/{dispute_id}/ruling",
-    response_model=DisputeOut,
+    response_model=ContributionDisputeOut,
     responses=problems(401, 403, 404, 409, 422),
 )
 def rule_dispute(
     project_id: ProjectId,
     contribution_id: ContributionIdPath,
     dispute_id: DisputeIdPath,
-    body: RulingIn,
+    body: ContributionRulingIn,
     caller: Annotated[Principal, allowed("dispute.rule")],
     runtime: RuntimeDep,
     ledger: LedgerDep,
-) -> DisputeOut:
+) -> ContributionDisputeOut:
     """Decide an open dispute by an arbiter's ruling, by the arbitration deadline."""
     with session_scope(runtime.engine) as session:
         opened = dispute_on(session, project_id, contribution_id, dispute_id)
@@ -138,12 +145,12 @@ def rule_dispute(
                 by="ruling",
                 signatures=[body.signature],
             )
-        return DisputeOut.of(row)
+        return ContributionDisputeOut.of(row)
 
 
 @router.post(
     "/projects/{project_id}/contributions/{contribution_id}/disputes/{dispute_id}/lapse",
-    response_model=DisputeOut,
+    response_model=ContributionDisputeOut,
     responses=problems(401, 403, 404, 409, 422),
 )
 def lapse_dispute(
@@ -153,10 +160,10 @@ def lapse_dispute(
     caller: Annotated[Principal, allowed("dispute.lapse")],
     runtime: RuntimeDep,
     ledger: LedgerDep,
-) -> DisputeOut:
+) -> ContributionDisputeOut:
     """After the arbitration deadline, decide an open dispute by the agreement's lapse outcome."""
     with session_scope(runtime.engine) as session:
         dispute_on(session, project_id, contribution_id, dispute_id)
         with renaming_clashing_fields():
             row = contributions.lapse_contribution_dispute(session, ledger, dispute_id=dispute_id)
-        return DisputeOut.of(row)
+        return ContributionDisputeOut.of(row)
