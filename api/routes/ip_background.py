@@ -48,6 +48,25 @@ MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_DOCUMENT_BASE64 = 4 * ((MAX_DOCUMENT_BYTES + 2) // 3)
 #: The longest licence terms, as compact JSON.
 MAX_TERMS_CHARS = 16 * 1024
+#: The deepest nesting of objects and arrays in the terms.
+MAX_TERMS_DEPTH = 16
+
+
+def _depth(value: Any) -> int:
+    """How deep objects and arrays nest in a JSON value (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_TERMS_DEPTH:
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
 
 _TERMS_EXAMPLE = {"use": "project research only", "sublicence": False, "royalty_bps": 0}
 _OWNER = "0x2B5AD5c4795c026514f8317c7a215E218DcCD6cF"
@@ -68,7 +87,8 @@ class DepositInputs(BaseModel):
     )
     terms: dict[str, Any] = Field(
         description="The licence terms for project use: a JSON object, at most "
-        f"{MAX_TERMS_CHARS} characters as compact JSON; integers up to 2**53.",
+        f"{MAX_TERMS_CHARS} characters as compact JSON, nested at most {MAX_TERMS_DEPTH} "
+        "levels; integers up to 2**53.",
     )
     beneficiary: Address = Field(description="Who gets the key on the release milestone.")
     release_milestone: int = Field(
@@ -89,6 +109,8 @@ class DepositInputs(BaseModel):
     @field_validator("terms")
     @classmethod
     def _terms_size(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if _depth(value) > MAX_TERMS_DEPTH:
+            raise ValueError(f"the terms nest deeper than {MAX_TERMS_DEPTH} levels")
         if len(json.dumps(value, separators=(",", ":"))) > MAX_TERMS_CHARS:
             raise ValueError(f"the terms are longer than {MAX_TERMS_CHARS} characters as JSON")
         return value

@@ -14,7 +14,7 @@ from eth_utils import keccak
 
 from api.client import ApiError
 from api.client._ip import deposit_terms
-from api.routes.ip_background import MAX_DOCUMENT_BYTES
+from api.routes.ip_background import MAX_DOCUMENT_BYTES, MAX_TERMS_DEPTH
 from ledger import background_service as background
 from ledger.chain.background import DepositState
 from ledger.db import Project
@@ -206,6 +206,14 @@ def test_bad_inputs_are_refused_naming_the_field(world: World) -> None:
     assert again["field"] == "document"
     extra = post(world, "partner_b", "/background", {**body(world, document=b"x"), "extra": 1})
     assert extra.status_code == 422
+    nested: dict[str, Any] = {"use": "research"}
+    for _ in range(MAX_TERMS_DEPTH):
+        nested = {"clause": nested}
+    for terms in (nested, {"text": "x" * 20_000}, ["not", "an", "object"]):
+        sent = {**body(world, document=b"another document"), "terms": terms}
+        response = post(world, "partner_b", "/background", sent)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "body.terms"
     assert len(world.client("partner_a").background_deposits(world.project_id)) == 1
 
 

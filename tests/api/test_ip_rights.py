@@ -17,7 +17,7 @@ from tests.api.world import World
 from tests.contracts.conftest import key
 from tests.ledger.services.conftest import FOREIGN_A, FOREIGN_C, LOCAL_B, signer
 from tests.ledger.services.dispute_support import submitted_case
-from tests.ledger.services.ip_support import QUORUM
+from tests.ledger.services.ip_support import LICENSEE, QUORUM, fund, register_on_chain
 
 A, B, C = FOREIGN_A.address, LOCAL_B.address, FOREIGN_C.address
 EVERYONE = (FOREIGN_A, LOCAL_B, FOREIGN_C)
@@ -198,6 +198,23 @@ def test_every_partner_sets_the_derivative_split(world: World) -> None:
     assert (held.nonce, list(held.bps)) == (1, proposal["bps"])
     assert world.client("arbiter").current_split(world.project_id) == {**set_, "tx_hash": None}
     assert partner.split_proposal(world.project_id, {1: 0, 2: 5000, 3: 5000})["nonce"] == 2
+
+    # derivative revenue now follows it, to the wei
+    fund(world.ledger, LOCAL_B, LICENSEE)
+    content_hash, tx_hash = register_on_chain(
+        world.ledger, world.project, LOCAL_B, Tier.DERIVATIVE, b"retrofit kit"
+    )
+    asset = partner.register_asset(
+        world.project_id,
+        tier="derivative",
+        title="Retrofit kit",
+        content_hash=content_hash,
+        tx_hash=tx_hash,
+    )
+    paid = world.ledger.revenue.deposit_revenue(asset["chain_asset_id"], 10_001, sender=LICENSEE)
+    payment = world.client("licensee").record_revenue(world.project_id, asset["id"], paid.tx_hash)
+    split = {share["address"]: int(share["wei"]) for share in payment["split"]}
+    assert split == {A: 2000, B: 7001, C: 1000}  # the wei left goes to the largest remainder
 
 
 def test_a_split_needs_every_partners_signature_over_it(world: World) -> None:
