@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import errors
+from api.body_guard import BodyGuardMiddleware
 from api.deps import action_of
 from api.errors import PROBLEM_JSON
 from api.idempotency import IdempotencyMiddleware
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodyGuardMiddleware)  # the outermost: bounds what the others read
     _describe_actions()
     for router in ROUTERS:
         app.include_router(router)

@@ -7,6 +7,7 @@ offending field, the contract error and its values, and so on.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -16,6 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope, Send
 
 from ledger import errors
 
@@ -53,6 +55,27 @@ def problem(
     own = {(f"error_{k}" if k in standard else k): v for k, v in fields.items()}
     body = {**standard, **own}
     return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON)
+
+
+async def send_problem(
+    scope: Scope, send: Send, status: int, title: str, detail: str, kind: str, **fields: Any
+) -> None:
+    """Answer a problem straight from ASGI middleware (before any route runs)."""
+    payload = {
+        "type": kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": scope["path"],
+        **fields,
+    }
+    body = json.dumps(payload).encode()
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _slug(cls: type) -> str:

@@ -22,9 +22,7 @@ key is 1 to 255 visible ASCII characters; anything else is 422.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from anyio import to_thread
 from sqlalchemy import Engine, delete, select
@@ -32,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import PROBLEM_JSON
+from api.errors import send_problem
 from ledger.context import utc_now
 from ledger.db import IdempotencyRecord, session_scope
 from ledger.errors import Unauthenticated
@@ -139,7 +137,7 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not _valid_key(key):
-            await _problem(
+            await send_problem(
                 scope,
                 send,
                 422,
@@ -160,7 +158,7 @@ class IdempotencyMiddleware:
         )
         claimed = await to_thread.run_sync(claim, engine, principal_id, key, print_)
         if claimed.refusal == "reused":
-            await _problem(
+            await send_problem(
                 scope,
                 send,
                 409,
@@ -171,7 +169,7 @@ class IdempotencyMiddleware:
             )
             return
         if claimed.refusal == "in-flight":
-            await _problem(
+            await send_problem(
                 scope,
                 send,
                 409,
@@ -244,24 +242,4 @@ async def _replay(send: Send, row: IdempotencyRecord) -> None:
         headers.append((b"location", row.location.encode("latin-1")))
     assert row.status is not None
     await send({"type": "http.response.start", "status": row.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-async def _problem(
-    scope: Scope, send: Send, status: int, title: str, detail: str, kind: str, **fields: Any
-) -> None:
-    payload = {
-        "type": kind,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": scope["path"],
-        **fields,
-    }
-    body = json.dumps(payload).encode()
-    headers = [
-        (b"content-type", PROBLEM_JSON.encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
