@@ -12,15 +12,18 @@ problem document. Each resource's calls live in their own module (``_projects.py
 :class:`Client` is all of them.
 """
 
+from api.client._assets import AssetsApi
 from api.client._audit import AuditApi
+from api.client._background import BackgroundApi
 from api.client._base import ApiError, Base
 from api.client._contributions import ContributionsApi
 from api.client._credentials import CredentialsApi
 from api.client._disputes import DisputesApi
 from api.client._equity import EquityApi
-from api.client._ip import IpApi
 from api.client._milestones import MilestonesApi
 from api.client._projects import ProjectsApi
+from api.client._revenue import RevenueApi
+from api.client._rights import RightsApi
 
 
 class Client(
@@ -29,7 +32,10 @@ class Client(
     ContributionsApi,
     EquityApi,
     MilestonesApi,
-    IpApi,
+    BackgroundApi,
+    AssetsApi,
+    RevenueApi,
+    RightsApi,
     DisputesApi,
     AuditApi,
     Base,

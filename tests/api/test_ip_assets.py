@@ -10,7 +10,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from api.client import ApiError
-from api.client._ip import licence_message
+from api.client._assets import licence_message
 from ledger import licensing
 from ledger.chain.registry import Tier
 from ledger.db import Project

@@ -13,8 +13,8 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from api.client import ApiError
-from api.client._ip import deposit_terms
-from api.routes.ip_background import MAX_DOCUMENT_BYTES, MAX_TERMS_DEPTH
+from api.client._background import deposit_terms
+from api.models.background import MAX_DOCUMENT_BYTES, MAX_TERMS_DEPTH
 from ledger import background_service as background
 from ledger.chain.background import DepositState
 from ledger.db import Project

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from api.client import ApiError
-from api.client._ip import column_message, negotiated_split
+from api.client._rights import column_message, negotiated_split
 from ledger import milestones, snapshots
 from ledger.chain.registry import Tier
 from ledger.chain.rights import NegotiatedSplit

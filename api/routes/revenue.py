@@ -10,85 +10,29 @@ recorded under its licence (``POST …/licences/{id}/fee``).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Query, Response, status
 from sqlmodel import Session
 
 from api.deps import LedgerDep, ProjectId, RuntimeDep, allowed
-from api.routes.ip_assets import licence_in_project
-from api.routes.ip_common import (
-    MAX_ID,
-    LicenceIdPath,
-    PaymentIdPath,
-    ShareOut,
-    TierName,
-    TxHash,
-    in_project,
-    router,
+from api.models._ip_common import MAX_ID, TierName
+from api.models.revenue import (
+    FeeIn,
+    PaymentOut,
+    RevenueByTierOut,
+    RevenueIn,
+    TierRevenueOut,
     shares_of,
 )
-from api.schemas import (
-    CURSOR_PATTERN,
-    DEFAULT_LIMIT,
-    Address,
-    Page,
-    Wei,
-    decode_cursor,
-    page,
-    problems,
-)
+from api.routes._ip_common import LicenceIdPath, PaymentIdPath, in_project, licence_in_project
+from api.schemas import CURSOR_PATTERN, DEFAULT_LIMIT, Page, decode_cursor, page, problems
 from ledger import ip_queries, licensing
 from ledger.db import Principal, RevenuePayment, session_scope
 from ledger.errors import NotFound
 from ledger.projects import partners_of
 
-
-class RevenueIn(BaseModel):
-    """A payment of revenue someone made on chain for one of the project's assets."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"asset_id": 1, "tx_hash": "0x" + "3c" * 32, "amount": "800"}]
-        },
-    )
-
-    asset_id: int = Field(ge=1, le=MAX_ID, description="The asset's ledger id.")
-    tx_hash: TxHash = Field(description="The payer's `depositRevenue` transaction.")
-    amount: Wei | None = Field(
-        default=None, description="What the caller expects was paid; checked if given."
-    )
-
-
-class FeeIn(BaseModel):
-    """The licensee's own `payLicenceFee` transaction."""
-
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"tx_hash": "0x" + "3c" * 32}]}
-    )
-
-    tx_hash: TxHash
-
-
-class PaymentOut(BaseModel):
-    """A recorded revenue payment and every partner's share of it."""
-
-    id: int
-    project_id: int
-    asset_id: int
-    tier: TierName = Field(description="The asset's tier, which decided the split.")
-    licence_id: int | None = Field(description="The licence whose fee this was, if one.")
-    payer: Address
-    amount: Wei
-    cumulative_before: Wei = Field(description="The asset's revenue before this payment.")
-    split: list[ShareOut] = Field(
-        description="Each partner's wei, by partner number, zeros included; sums to `amount`."
-    )
-    tx_hash: str
-    created_at: datetime
+router = APIRouter(prefix="/v1", tags=["ip"])
 
 
 def payments_out(session: Session, project_id: int, rows: list[RevenuePayment]) -> list[PaymentOut]:
@@ -119,22 +63,6 @@ def payments_out(session: Session, project_id: int, rows: list[RevenuePayment]) 
             )
         )
     return out
-
-
-class TierRevenueOut(BaseModel):
-    """What one tier's assets earned, and each partner's share of it."""
-
-    tier: TierName
-    payments: int = Field(description="How many payments.")
-    amount: Wei = Field(description="Their sum.")
-    split: list[ShareOut] = Field(description="Each partner's wei; sums to `amount`.")
-
-
-class RevenueByTierOut(BaseModel):
-    """The project's recorded revenue by tier (licence fees included)."""
-
-    tiers: list[TierRevenueOut] = Field(description="Core, application, derivative.")
-    amount: Wei = Field(description="All tiers together.")
 
 
 @router.post(

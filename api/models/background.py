@@ -1,12 +1,4 @@
-"""Background IP in escrow: deposits, their metadata, key release and the released document.
-
-A deposit takes two calls, because the owner signs a commitment to a key the ledger makes:
-``POST …/background/prepare`` returns the terms to sign and an opaque ``handle``; ``POST
-…/background`` sends the same inputs back with the handle and the owner's signature.
-Nothing is stored between the two. The document travels base64-encoded in both bodies and
-is never shown by a list or a read of metadata; only its owner and the party the chain
-released its key to read it (``GET …/document``).
-"""
+"""Background IP in escrow: what the routes take and answer (never the document's key)."""
 
 from __future__ import annotations
 
@@ -15,32 +7,16 @@ import binascii
 import hashlib
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session
 
-from api.deps import LedgerDep, ProjectId, RuntimeDep, allowed
-from api.routes.ip_common import MAX_ID, DepositIdPath, in_project, router
-from api.schemas import (
-    CURSOR_PATTERN,
-    DEFAULT_LIMIT,
-    Address,
-    Hash,
-    Page,
-    Signature,
-    decode_cursor,
-    page,
-    problems,
-)
-from ledger import background_service as background
-from ledger import ip_queries
+from api.models._ip_common import MAX_ID
+from api.schemas import Address, Hash, Signature
 from ledger.background_reads import owner_of
 from ledger.chain.background import DepositTerms
-from ledger.db import BackgroundDeposit, Principal, session_scope
-from ledger.errors import Unauthorized
-from ledger.permissions import require
+from ledger.db import BackgroundDeposit
 
 #: The largest document a deposit takes, in bytes (before base64).
 MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -139,13 +115,13 @@ _INPUTS_EXAMPLE = {
 }
 
 
-class PrepareDepositIn(DepositInputs):
+class PrepareBackgroundDepositIn(DepositInputs):
     """A deposit to prepare: the terms its owner will sign."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_INPUTS_EXAMPLE]})
 
 
-class DepositIn(DepositInputs):
+class BackgroundDepositIn(DepositInputs):
     """A prepared deposit, with the handle the preparation gave and the owner's signature."""
 
     model_config = ConfigDict(
@@ -205,7 +181,7 @@ class PreparedDepositOut(BaseModel):
 DepositState = Literal["held", "released", "withdrawn"]
 
 
-class DepositOut(BaseModel):
+class BackgroundDepositOut(BaseModel):
     """A background deposit's metadata: never the document or its key."""
 
     id: int
@@ -225,7 +201,9 @@ class DepositOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, session: Session, row: BackgroundDeposit, entry: dict[str, Any]) -> DepositOut:
+    def of(
+        cls, session: Session, row: BackgroundDeposit, entry: dict[str, Any]
+    ) -> BackgroundDepositOut:
         assert row.id is not None
         return cls(
             id=row.id,
@@ -246,20 +224,7 @@ class DepositOut(BaseModel):
         )
 
 
-def deposits_out(
-    session: Session, project_id: int, rows: list[BackgroundDeposit]
-) -> list[DepositOut]:
-    ids = [row.id for row in rows if row.id is not None]
-    entries = ip_queries.recorded(session, project_id, "background.deposited", "deposit_id", ids)
-    return [DepositOut.of(session, row, entries.get(row.id or 0, {})) for row in rows]
-
-
-def _deposit(session: Session, project_id: int, deposit_id: int) -> BackgroundDeposit:
-    row = background.get_deposit(session, deposit_id)
-    return in_project(row, project_id, "background deposit", "deposit_id", deposit_id)
-
-
-class ReleaseIn(BaseModel):
+class BackgroundReleaseIn(BaseModel):
     """Release a deposit's key: empty on its milestone, or an arbiter's ruling."""
 
     model_config = ConfigDict(
@@ -299,183 +264,3 @@ class DocumentOut(BaseModel):
     document_hash: Hash
     size: int = Field(description="The document's length in bytes.")
     document: str = Field(description="The document, base64.")
-
-
-@router.post(
-    "/projects/{project_id}/background/prepare",
-    response_model=PreparedDepositOut,
-    responses=problems(401, 403, 404, 409, 422, 502, 503),
-)
-def prepare_deposit(
-    project_id: ProjectId,
-    body: PrepareDepositIn,
-    caller: Annotated[Principal, allowed("background.deposit")],
-    runtime: RuntimeDep,
-    ledger: LedgerDep,
-) -> PreparedDepositOut:
-    """The terms the owner signs to deposit a document, and a handle; stores nothing."""
-    require(caller, "background.deposit", project_id=project_id, acting_as=body.owner)
-    with session_scope(runtime.engine) as session:
-        prepared = background.prepare_deposit(session, ledger, **body.arguments(project_id))
-        return PreparedDepositOut(terms=DepositTermsOut.of(prepared.terms), handle=prepared.handle)
-
-
-@router.post(
-    "/projects/{project_id}/background",
-    status_code=status.HTTP_201_CREATED,
-    response_model=DepositOut,
-    responses=problems(401, 403, 404, 409, 422, 502, 503),
-)
-def deposit(
-    project_id: ProjectId,
-    body: DepositIn,
-    caller: Annotated[Principal, allowed("background.deposit")],
-    runtime: RuntimeDep,
-    ledger: LedgerDep,
-    response: Response,
-) -> DepositOut:
-    """Deposit a prepared document with its owner's signature: sealed off chain, on chain
-    its hash and key commitment."""
-    require(caller, "background.deposit", project_id=project_id, acting_as=body.owner)
-    with session_scope(runtime.engine) as session:
-        row = background.deposit(
-            session,
-            ledger,
-            title=body.title,
-            handle=body.handle,
-            signature=body.signature,
-            **body.arguments(project_id),
-        )
-        (out,) = deposits_out(session, project_id, [row])
-    response.headers["Location"] = f"/v1/projects/{project_id}/background/{out.id}"
-    return out
-
-
-@router.get(
-    "/projects/{project_id}/background",
-    response_model=Page[DepositOut],
-    responses=problems(401, 403, 404, 422),
-)
-def list_deposits(
-    project_id: ProjectId,
-    caller: Annotated[Principal, allowed("project.read")],
-    runtime: RuntimeDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
-    state: Annotated[DepositState | None, Query(description="Only deposits in this state.")] = None,
-    owner: Annotated[
-        str | None,
-        Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="Only this partner's deposits."),
-    ] = None,
-) -> Page[DepositOut]:
-    """The project's background deposits, oldest first (metadata only)."""
-    with session_scope(runtime.engine) as session:
-        rows = ip_queries.deposits_after(
-            session,
-            project_id,
-            after=decode_cursor(cursor),
-            limit=limit + 1,
-            state=state,
-            owner=owner,
-        )
-        return page(deposits_out(session, project_id, rows), limit, lambda d: d.id)
-
-
-@router.get(
-    "/projects/{project_id}/background/{deposit_id}",
-    response_model=DepositOut,
-    responses=problems(401, 403, 404, 422),
-)
-def get_deposit(
-    project_id: ProjectId,
-    deposit_id: DepositIdPath,
-    caller: Annotated[Principal, allowed("project.read")],
-    runtime: RuntimeDep,
-) -> DepositOut:
-    """One background deposit's metadata."""
-    with session_scope(runtime.engine) as session:
-        (out,) = deposits_out(session, project_id, [_deposit(session, project_id, deposit_id)])
-        return out
-
-
-@router.post(
-    "/projects/{project_id}/background/{deposit_id}/release",
-    response_model=DepositOut,
-    responses=problems(401, 403, 404, 409, 422, 502, 503),
-)
-def release(
-    project_id: ProjectId,
-    deposit_id: DepositIdPath,
-    body: ReleaseIn,
-    caller: Annotated[Principal, allowed("background.release")],
-    runtime: RuntimeDep,
-    ledger: LedgerDep,
-) -> DepositOut:
-    """Release a deposit's key: on its milestone (empty body; the chain checks the escrow
-    released it), or to `recipient` by an arbiter's signed ruling."""
-    with session_scope(runtime.engine) as session:
-        _deposit(session, project_id, deposit_id)
-        row = background.release(
-            session,
-            ledger,
-            deposit_id=deposit_id,
-            recipient=body.recipient,
-            arbiter_signature=body.arbiter_signature,
-        )
-        (out,) = deposits_out(session, project_id, [row])
-        return out
-
-
-@router.post(
-    "/projects/{project_id}/background/{deposit_id}/withdraw",
-    response_model=DepositOut,
-    responses=problems(401, 403, 404, 409, 422, 502, 503),
-)
-def withdraw(
-    project_id: ProjectId,
-    deposit_id: DepositIdPath,
-    body: WithdrawIn,
-    caller: Annotated[Principal, allowed("background.deposit")],
-    runtime: RuntimeDep,
-    ledger: LedgerDep,
-) -> DepositOut:
-    """Withdraw an unreleased deposit, as its owner, once the project is terminated."""
-    with session_scope(runtime.engine) as session:
-        held = _deposit(session, project_id, deposit_id)
-        owner = owner_of(session, held)
-        require(caller, "background.deposit", project_id=project_id, acting_as=owner)
-        row = background.withdraw(session, ledger, deposit_id=deposit_id, signature=body.signature)
-        (out,) = deposits_out(session, project_id, [row])
-        return out
-
-
-@router.get(
-    "/projects/{project_id}/background/{deposit_id}/document",
-    response_model=DocumentOut,
-    responses=problems(401, 403, 404, 422, 502, 503),
-)
-def read_document(
-    project_id: ProjectId,
-    deposit_id: DepositIdPath,
-    caller: Annotated[Principal, allowed("project.read")],
-    runtime: RuntimeDep,
-    ledger: LedgerDep,
-) -> DocumentOut:
-    """The document, for the party the chain released its key to (and its owner); 403 for
-    anyone else, and for a principal without an address."""
-    with session_scope(runtime.engine) as session:
-        row = _deposit(session, project_id, deposit_id)
-        if caller.address is None:
-            raise Unauthorized(
-                f"principal {caller.id} has no address the key could have been released to",
-                field="reader",
-            )
-        document = background.read_document(
-            session, ledger, deposit_id=deposit_id, reader=caller.address
-        )
-        return DocumentOut(
-            deposit_id=deposit_id,
-            document_hash=row.document_hash,
-            size=len(document),
-            document=base64.b64encode(document).decode("ascii"),
-        )
