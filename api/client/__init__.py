@@ -1,4 +1,4 @@
-"""A Python client of the ipledger API, on httpx; it signs what must be signed.
+"""A Python client of the ipledger API, on httpx2; it signs what must be signed.
 
     from api.client import Client
 
@@ -8,8 +8,10 @@
     partner.register_contribution(project["id"], account, tier="core", kind="code", ...)
 
 Every call returns the decoded JSON of the answer, or raises :class:`ApiError` with the
-problem document. Each resource's calls live in their own module (``_projects.py``, …);
-:class:`Client` is all of them.
+problem document. A list method that takes a ``cursor`` returns one page (``items`` and
+``next_cursor``: the record's entries, contributions, disputes, snapshots, tree heads,
+anchors); one that does not follows the cursors and returns every item. Each resource's
+calls live in their own module (``_projects.py``, …); :class:`Client` is all of them.
 """
 
 from api.client._assets import AssetsApi
