@@ -84,7 +84,7 @@ class Permit:
     operation (``x-action``) and the authorization-matrix test reads it from here.
     """
 
-    def __init__(self, action: str, *, project: bool = True) -> None:
+    def __init__(self, action: str, *, project: bool | str = True) -> None:
         if action not in PERMISSIONS:
             raise ValueError(f"no action {action!r} in the authorization matrix")
         self.action = action
@@ -92,7 +92,9 @@ class Permit:
 
     def __call__(self, request: Request, caller: PrincipalDep) -> Principal:
         project_id: int | None = None
-        if self.project:
+        if self.project == "own":  # a list over projects: each principal sees its own
+            project_id = caller.project_id
+        elif self.project:
             raw = request.path_params.get("project_id")
             if raw is None:
                 raise ValueError(f"route for {self.action} has no {{project_id}}")
@@ -104,8 +106,12 @@ class Permit:
         return caller
 
 
-def allowed(action: str, *, project: bool = True) -> Any:
-    """``Annotated[Principal, allowed("…")]``: the caller, once allowed to take ``action``."""
+def allowed(action: str, *, project: bool | str = True) -> Any:
+    """``Annotated[Principal, allowed("…")]``: the caller, once allowed to take ``action``.
+
+    ``project=True`` checks the ``{project_id}`` of the path, ``False`` no project (global
+    actions), ``"own"`` the caller's own project (a list the route narrows to it).
+    """
     return Depends(Permit(action, project=project))
 
 

@@ -22,13 +22,15 @@ __all__ = [
 ]
 
 
-def projects_after(session: Session, after: int, limit: int) -> list[Project]:
-    """Up to ``limit`` projects with an id above ``after``, by id."""
-    return list(
-        session.exec(
-            select(Project).where(col(Project.id) > after).order_by(col(Project.id)).limit(limit)
-        ).all()
-    )
+def projects_after(
+    session: Session, after: int, limit: int, only: int | None = None
+) -> list[Project]:
+    """Up to ``limit`` projects with an id above ``after``, by id (only project ``only``,
+    when given)."""
+    query = select(Project).where(col(Project.id) > after)
+    if only is not None:
+        query = query.where(col(Project.id) == only)
+    return list(session.exec(query.order_by(col(Project.id)).limit(limit)).all())
 
 
 def partners_after(session: Session, project_id: int, after: int, limit: int) -> list[Partner]:

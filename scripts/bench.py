@@ -5,9 +5,10 @@
     python scripts/bench.py gas     [--json]
     python scripts/bench.py engine  [--seed S] [--json]
     python scripts/bench.py snapshots [--contributions N] [--new N] [--runs N] [--seed S] [--json]
+    python scripts/bench.py api     [--requests N] [--concurrency C] [--json]
 
-``snapshots`` also runs on PostgreSQL when IPLEDGER_BENCH_DATABASE_URL names a server where
-it may create (and drop) a database.
+``snapshots`` and ``api`` also run on PostgreSQL when IPLEDGER_BENCH_DATABASE_URL names a
+server where they may create (and drop) a database.
 
 Results, with the machine and versions, are kept in docs/BENCHMARKS.md.
 """
@@ -235,6 +236,31 @@ def snapshots_suite(
         print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
         return
     _emit(_flatten(result, "{}.{}"), False, f"snapshot service: {result['partners']:,} partners")
+
+
+@app.command("api")
+def api_suite(
+    requests: Annotated[int, typer.Option(help="Timed contribution registrations.")] = 2000,
+    warmup: Annotated[int, typer.Option(help="Untimed registrations first.")] = 200,
+    concurrency: Annotated[int, typer.Option(help="Concurrent connections.")] = 32,
+    as_json: JsonFlag = False,
+) -> None:
+    """Signed contribution registration through `ipledger serve` against a bare FastAPI echo."""
+    import api_bench
+
+    result = {
+        **api_bench.run(
+            requests=requests,
+            warmup=warmup,
+            concurrency=concurrency,
+            postgres_url=os.environ.get("IPLEDGER_BENCH_DATABASE_URL") or None,
+        ),
+        **_environment(),
+    }
+    if as_json:
+        print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
+        return
+    _emit(_flatten(result, "{}.{}"), False, f"API: {requests} registrations, {concurrency} conns")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,24 @@
 """The API's routers, in the order the OpenAPI document lists them."""
 
 from api.routes import (
+    agreements,
+    alerts,
     audit,
     chain,
+    claims,
     contributions,
     credentials,
     disputes,
     equity,
+    funding,
     health,
     ip,
+    issuers,
     milestones,
+    partners,
     principals,
     projects,
+    recognitions,
 )
 
 ROUTERS = (
@@ -19,10 +26,17 @@ ROUTERS = (
     chain.router,
     principals.router,
     projects.router,
+    agreements.router,
+    partners.router,
+    issuers.router,
     credentials.router,
+    recognitions.router,
     contributions.router,
     equity.router,
     milestones.router,
+    claims.router,
+    funding.router,
+    alerts.router,
     ip.router,
     disputes.router,
     audit.router,
