@@ -109,6 +109,7 @@ class Story:
     clients: dict[str, Client] = field(default_factory=dict)
     contributions: dict[str, dict[str, Any]] = field(default_factory=dict)
     milestones: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deposit: dict[str, Any] = field(default_factory=dict)
 
     @property
     def project_id(self) -> int:

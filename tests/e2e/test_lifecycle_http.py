@@ -3,9 +3,10 @@
 A real ``ipledger serve`` (on SQLite and on PostgreSQL, the embedded chain) and the Python
 client: the admin founds the Sino-German project and hands out keys, the parties join with
 their own signatures, the talent's degree is recognised in China, the funder pays in with
-its own transaction, the partners contribute in all three tiers and live through three
-milestones. Every answer is checked by its values; the hand-computed numbers are the
-ledger test's (derived in its comments).
+its own transaction, Vision Works deposits its background IP, the partners contribute in
+all three tiers and live through three milestones, commit the tier columns, and an arbiter
+audits the record. Every answer is checked by its values; the hand-computed numbers are
+the ledger test's (derived in its comments).
 
 The served chain's clock runs in real time and the API cannot move it, while a dispute
 window lasts at least an hour. So every milestone's claims are opened by a dispute
@@ -13,32 +14,27 @@ decided on the released milestone (the escrow opens the claims at once when a di
 on a released milestone ends without rejecting it): the first is settled by mediation
 with a replacement, as in the ledger test; the second is ruled by the arbiter after the
 release rather than before it; the third is settled by mediation upholding the payouts.
+
+What only a party's own transaction straight to the chain does (registering a foreground
+asset, paying a licence fee or royalties) has no route that relays it, and the embedded
+chain has no RPC endpoint: the foreground assets, licences and revenue are left out.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
-import rfc8785
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from api.client import Client
-from ledger.record import SignedTreeHead, TreeHead, check_consistency, check_inclusion, leaf_hash
-from ledger.record.heads import verify_head
 from tests.e2e.lifecycle_http import (
     ARB,
-    FUNDER,
-    LICENSEE,
-    TUM,
     A,
     B,
     C,
     Story,
-    agreement,
     check_sums,
     matrix_of,
     payouts_of,
@@ -48,8 +44,17 @@ from tests.e2e.lifecycle_http import (
     vector_of,
     weights_of,
 )
+from tests.e2e.lifecycle_http_chapters import (
+    the_admin_founds_the_project_and_the_partners_join,
+    the_background_key_follows_milestone_1,
+    the_funder_deposits_the_budget_itself,
+    the_quorum_commits_the_columns_of,
+    the_record_verifies_and_an_entry_proves_its_inclusion,
+    the_talents_degree_is_recognised_in_the_host_country,
+    two_milestones_are_planned,
+    vision_works_deposits_its_background_ip,
+)
 from tests.e2e.served import Served
-from tests.ledger.credentials.support import ISSUER, KEY
 from tests.ledger.services.lifecycle_support import AMOUNTS, evidence
 
 OVERDUE_IN = 5  # seconds from planning milestone 3 to its due date
@@ -64,148 +69,23 @@ def test_a_project_lives_through_its_whole_lifecycle_over_http(served: Served) -
         the_talents_degree_is_recognised_in_the_host_country(story)
         the_funder_deposits_the_budget_itself(story)
         two_milestones_are_planned(story)
+        vision_works_deposits_its_background_ip(story)
 
         the_partners_contribute_in_all_three_tiers(story)
         milestone_1_is_submitted_and_released(story)
+        the_background_key_follows_milestone_1(story)
         a_dispute_over_milestone_1_is_settled_by_mediation_then_claimed(story)
+        the_quorum_commits_the_columns_of(story, 1, A, B)
 
         the_partners_contribute_again_and_milestone_2_is_submitted_and_released(story)
         a_dispute_over_milestone_2_is_ruled_by_the_arbiter_then_claimed(story)
+        the_quorum_commits_the_columns_of(story, 2, B, C)
 
         milestone_3_falls_overdue_then_is_released_and_claimed(story)
         the_record_holds_one_entry_per_change(story)
         the_record_verifies_and_an_entry_proves_its_inclusion(story)
     finally:
         admin.close()  # every principal's client shares its connection pool
-
-
-# ---------------------------------------------------------------------- founding
-
-
-def the_admin_founds_the_project_and_the_partners_join(story: Story) -> None:
-    document = agreement()
-    story.project = story.admin.create_project(document)
-    project = story.project
-    assert (project["title"], project["host_jurisdiction"]) == (document["title"], "CN")
-    assert (project["state"], project["agreement_version"], project["token"]) == ("active", 1, None)
-    pid = story.project_id
-    for as_, name, account in (
-        ("a", "TU Example", A),
-        ("b", "Vision Works", B),
-        ("c", "A. Talent", C),
-    ):
-        story.principal(name, "partner", as_=as_, account=account, project_id=pid)
-    story.principal("Arbiter", "arbiter", as_="arbiter", account=ARB, project_id=pid)
-    story.principal("Development fund", "funder", as_="funder", account=FUNDER, project_id=pid)
-    story.principal("Line maker", "licensee", as_="licensee", account=LICENSEE, project_id=pid)
-
-    for account, side, number in ((A, "foreign", 1), (B, "local", 2), (C, "foreign", 3)):
-        joined = story.partner[account].join(pid, account, side)
-        assert (joined["number"], joined["address"], joined["side"]) == (
-            number,
-            account.address,
-            side,
-        )
-        assert joined["payout_address"] == account.address and joined["joined_tx"]
-    members = story.admin.partners(pid)
-    assert [(p["number"], p["address"], p["side"], p["kind"]) for p in members] == [
-        (1, A.address, "foreign", "university"),
-        (2, B.address, "local", "enterprise"),
-        (3, C.address, "foreign", "individual"),
-    ]
-    assert story.kinds() == (
-        ["project.created"] + ["principal.created"] * 6 + ["partner.joined"] * 3
-    )
-
-
-def the_talents_degree_is_recognised_in_the_host_country(story: Story) -> None:
-    """TU Munich (DE) vouches for A. Talent's doctorate; China comes to recognise it."""
-    admin, size = story.admin, len(story.kinds())
-    issuer = admin.register_issuer(
-        ISSUER.id,
-        name=ISSUER.name,
-        jurisdiction=ISSUER.jurisdiction,
-        public_key=ISSUER.public_key,
-        address=TUM.address,
-    )
-    assert (issuer["urn"], issuer["address"]) == (ISSUER.id, TUM.address)
-    assert issuer["public_key"] == ISSUER.public_key.hex()
-    registrar = story.principal("TU Munich registrar", "issuer", as_="issuer", issuer_urn=ISSUER.id)
-
-    holder = f"did:pkh:eip155:{admin.chain()['chain_id']}:{C.address}"
-    credential_id = "urn:uuid:5d0c1e8a-7f3b-4c2d-9e1a-talent-doctorate"
-    valid_from = (datetime.now(UTC) - timedelta(days=400)).replace(microsecond=0)
-    degree = registrar.issue_credential(
-        TUM,
-        KEY,
-        issuer=ISSUER.id,
-        holder=holder,
-        credential_type="DegreeCredential",
-        valid_from=valid_from,
-        details={"degree": "Dr.-Ing.", "field": "Machine vision"},
-        credential_id=credential_id,
-    )
-    assert (degree["credential_id"], degree["holder"], degree["issuer"]) == (
-        credential_id,
-        holder,
-        ISSUER.id,
-    )
-    assert (degree["type"], degree["state"]) == ("DegreeCredential", "active")
-    assert degree["anchored_tx"] is not None
-
-    home = admin.verify_credential(credential_id, "DE")
-    assert (home["valid"], home["status"], home["home_jurisdiction"]) == (True, "valid", "DE")
-    abroad = admin.verify_credential(credential_id, "CN")
-    assert (abroad["valid"], abroad["status"], abroad["jurisdiction"]) == (
-        False,
-        "not_recognised",
-        "CN",
-    )
-    recognition = admin.register_recognition("CN", "DE", "DegreeCredential")
-    assert {recognition["first"], recognition["second"]} == {"CN", "DE"}
-    recognised = admin.verify_credential(credential_id, "CN")
-    assert (recognised["valid"], recognised["status"]) == (True, "valid")
-    assert (recognised["anchored_by"], recognised["discrepancies"]) == (TUM.address, [])
-
-    registry = [k for k in story.kinds(0) if not k.startswith("principal.")]
-    assert registry == ["issuer.registered", "credential.stored", "recognition.registered"]
-    assert len(story.kinds()) == size  # the registry's acts are not the project's
-
-
-def the_funder_deposits_the_budget_itself(story: Story) -> None:
-    """The funder signs the prepared deposit with its own key; the ledger relays it."""
-    budget = sum(AMOUNTS.values())
-    funder = story.clients["funder"]
-    unsigned = funder.prepare_funding(story.project_id, budget)
-    assert (unsigned["value"], unsigned["to"]) == (
-        str(budget),
-        funder.chain()["contracts"]["MilestoneEscrow"],
-    )
-    (deposit,) = funder.fund(story.project_id, FUNDER, budget)
-    assert (deposit["funder"], deposit["amount"]) == (FUNDER.address, str(budget))
-    assert [d["id"] for d in funder.funding_deposits(story.project_id)] == [deposit["id"]]
-    assert story.kinds()[-1] == "funding.deposited"
-
-
-def two_milestones_are_planned(story: Story) -> None:
-    """Milestones 1 and 2 now; milestone 3 later, due seconds ahead, to fall overdue."""
-    plans = {
-        1: ("Labelled defect dataset and baseline detector", 4, 30),
-        2: ("Prototype on the pilot line", 6, 60),
-    }
-    for number, (title, trl, days) in plans.items():
-        due = (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
-        planned = story.admin.plan_milestone(
-            story.project_id, title=title, amount=AMOUNTS[number], trl_target=trl, due_at=due
-        )
-        assert (planned["number"], planned["state"], planned["amount"]) == (
-            number,
-            "planned",
-            str(AMOUNTS[number]),
-        )
-        assert datetime.fromisoformat(planned["due_at"]) == due
-        story.milestones[number] = planned
-    assert story.payload("milestone.planned", 0)["amount"] == str(AMOUNTS[1])
 
 
 # ---------------------------------------------------------------------- milestone 1
@@ -460,6 +340,9 @@ def the_record_holds_one_entry_per_change(story: Story) -> None:
         "milestone.planned": 3,
         "contribution.registered": 16,
         "contribution.attested": 1,
+        "background.deposited": 1,
+        "background.released": 1,
+        "rights.committed": 6,
         "snapshot.taken": 5,
         "milestone.submitted": 3,
         "milestone.released": 3,
@@ -475,60 +358,3 @@ def the_record_holds_one_entry_per_change(story: Story) -> None:
         ("ruled", "replace"),
         ("settled", "uphold"),
     ]
-
-
-def the_record_verifies_and_an_entry_proves_its_inclusion(story: Story) -> None:
-    pid, arbiter = story.project_id, story.clients["arbiter"]
-    size = len(story.kinds())
-    report = arbiter.verify(pid)
-    assert report["ok"], report["problems"]
-    assert (report["size"], report["problems"], report["chain"]) == (size, [], [])
-    assert len(report["anchored_sizes"]) >= 3 and max(report["anchored_sizes"]) <= size
-    assert story.admin.verify(0)["ok"]  # the registry's record, too
-
-    # the arbiter's ruling is in the record: its entry, recomputed, is a leaf of the head
-    seq = next(e["seq"] for e in story.entries() if e["kind"] == "dispute.ruled")
-    answer = arbiter.audit_entry(pid, seq)
-    entry, head = answer["entry"], answer["head"]
-    material = {
-        "actor": entry["actor"],
-        "kind": entry["kind"],
-        "payload": entry["payload_jcs"],
-        "prev_hash": entry["prev_hash"],
-        "project_id": entry["project_id"],
-        "recorded_at": entry["recorded_at"],
-        "seq": entry["seq"],
-        "signature": entry["signature"],
-        "version": "ipledger-journal/1",
-    }
-    recomputed = hashlib.sha256(rfc8785.dumps(material)).digest()
-    assert recomputed.hex() == entry["entry_hash"]
-    assert (answer["leaf_index"], head["tree_size"]) == (seq - 1, size)
-    check_inclusion(
-        index=answer["leaf_index"],
-        tree_size=head["tree_size"],
-        leaf_hash=leaf_hash(recomputed),
-        proof=[bytes.fromhex(p) for p in answer["proof"]],
-        root_hash=bytes.fromhex(head["root_hash"]),
-    )
-    assert head["root_hash"] == report["root"]
-    signed = SignedTreeHead(
-        TreeHead(head["tree_size"], bytes.fromhex(head["root_hash"]), head["timestamp_ms"]),
-        bytes.fromhex(head["signature"]),
-    )
-    assert signed.head.encode().hex() == head["encoded"]
-    assert verify_head(
-        Ed25519PublicKey.from_public_bytes(bytes.fromhex(head["public_key"])), signed
-    )
-
-    # the first anchored head is a prefix of today's record
-    anchored = arbiter.anchors(pid)["items"][0]
-    proof = arbiter.consistency(pid, anchored["tree_size"])
-    assert proof["first"]["root_hash"] == anchored["root_hash"]
-    check_consistency(
-        old_size=anchored["tree_size"],
-        new_size=size,
-        old_root=bytes.fromhex(anchored["root_hash"]),
-        new_root=bytes.fromhex(head["root_hash"]),
-        proof=[bytes.fromhex(p) for p in proof["proof"]],
-    )
