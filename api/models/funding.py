@@ -24,7 +24,7 @@ class PrepareDepositIn(BaseModel):
     amount: Wei
 
 
-class UnsignedTransactionOut(BaseModel):
+class FundingTransactionOut(BaseModel):
     """An EIP-1559 transaction for the funder to sign as it is (wei and fees as strings)."""
 
     type: int = Field(description="2 (EIP-1559).")

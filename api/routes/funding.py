@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from sqlmodel import col, select
 
 from api.deps import LedgerDep, ProjectId, RuntimeDep, allowed
-from api.models.funding import DepositIn, DepositOut, PrepareDepositIn, UnsignedTransactionOut
+from api.models.funding import DepositIn, DepositOut, FundingTransactionOut, PrepareDepositIn
 from api.routes._milestones_common import CHAIN_PROBLEMS, CursorQuery, LimitQuery
 from api.schemas import DEFAULT_LIMIT, Address, Page, decode_cursor, page, problems
 from ledger import funding, milestones_queries, projects
@@ -40,7 +40,7 @@ def _funder_address(caller: Principal) -> str:
 
 @router.post(
     "/projects/{project_id}/funding/deposits/prepare",
-    response_model=UnsignedTransactionOut,
+    response_model=FundingTransactionOut,
     responses=problems(401, 403, 404, 422, *CHAIN_PROBLEMS),
 )
 def prepare_deposit(
@@ -49,14 +49,14 @@ def prepare_deposit(
     caller: Annotated[Principal, allowed("funding.deposit")],
     runtime: RuntimeDep,
     ledger: LedgerDep,
-) -> UnsignedTransactionOut:
+) -> FundingTransactionOut:
     """The unsigned ETH ``deposit`` of ``amount`` wei from the funder's own address."""
     funder = _funder_address(caller)
     with session_scope(runtime.engine) as session:
         unsigned = funding.prepare_deposit(
             session, ledger, project_id=project_id, funder=funder, amount=body.amount
         )
-    return UnsignedTransactionOut.model_validate(unsigned)
+    return FundingTransactionOut.model_validate(unsigned)
 
 
 def _signer_of(transaction: str) -> str | None:

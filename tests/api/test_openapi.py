@@ -59,3 +59,8 @@ def test_project_routes_name_their_action_and_roles() -> None:
         if path.startswith("/v1/projects/{project_id}"):
             assert op.get("x-action"), f"{method.upper()} {path}"
             assert op.get("x-roles"), f"{method.upper()} {path}"
+
+
+def test_schema_names_are_model_names_not_module_paths() -> None:
+    schemas = create_app().openapi()["components"]["schemas"]
+    assert not [name for name in schemas if "__" in name]
