@@ -47,6 +47,7 @@ from tests.e2e.lifecycle_http import (
 from tests.e2e.lifecycle_http_chapters import (
     the_admin_founds_the_project_and_the_partners_join,
     the_background_key_follows_milestone_1,
+    the_foreground_book_takes_only_a_registration_sent_on_chain,
     the_funder_deposits_the_budget_itself,
     the_quorum_commits_the_columns_of,
     the_record_verifies_and_an_entry_proves_its_inclusion,
@@ -76,6 +77,7 @@ def test_a_project_lives_through_its_whole_lifecycle_over_http(served: Served) -
         the_background_key_follows_milestone_1(story)
         a_dispute_over_milestone_1_is_settled_by_mediation_then_claimed(story)
         the_quorum_commits_the_columns_of(story, 1, A, B)
+        the_foreground_book_takes_only_a_registration_sent_on_chain(story)
 
         the_partners_contribute_again_and_milestone_2_is_submitted_and_released(story)
         a_dispute_over_milestone_2_is_ruled_by_the_arbiter_then_claimed(story)
