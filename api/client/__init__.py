@@ -23,12 +23,14 @@ from api.client._credentials import CredentialsApi
 from api.client._disputes import DisputesApi
 from api.client._equity import EquityApi
 from api.client._milestones import MilestonesApi
+from api.client._principals import PrincipalsApi
 from api.client._projects import ProjectsApi
 from api.client._revenue import RevenueApi
 from api.client._rights import RightsApi
 
 
 class Client(
+    PrincipalsApi,
     ProjectsApi,
     CredentialsApi,
     ContributionsApi,
@@ -43,10 +45,6 @@ class Client(
     Base,
 ):
     """Every call of the API, as one principal."""
-
-    def me(self) -> dict:  # type: ignore[type-arg]
-        """The principal this client's key belongs to."""
-        return self.get("/v1/me")  # type: ignore[no-any-return]
 
     def chain(self) -> dict:  # type: ignore[type-arg]
         """The chain id, the operator and the contracts' addresses."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
+from api.client import ApiError
 from ledger import principals
 from ledger.context import Ledger
 from ledger.db import Principal, session_scope
 from ledger.runtime import Runtime
+from tests.api.world import World
 
 
 def bootstrap(runtime: Runtime) -> str:
@@ -134,3 +137,17 @@ def test_a_revoked_key_stops_working_and_revoking_again_changes_nothing(
     )
     again = client.delete(f"/v1/principals/{pid}", headers=auth(admin))
     assert again.json()["revoked_at"] == first.json()["revoked_at"]
+
+
+def test_the_client_creates_lists_reads_and_revokes_principals(world: World) -> None:
+    admin = world.client("admin")
+    created = admin.create_principal("Second funder", "funder", project_id=world.project_id)
+    new = created["principal"]
+    funder = admin.as_key(created["api_key"])
+    assert funder.me()["id"] == new["id"]
+    assert new["id"] in [p["id"] for p in admin.principals(project_id=world.project_id)]
+    assert admin.principal(new["id"])["name"] == "Second funder"
+    assert funder.revoke_principal(new["id"])["revoked_at"] is not None  # itself
+    with pytest.raises(ApiError) as refused:
+        funder.me()
+    assert refused.value.status == 401
