@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from ledger.contributions import partner_of
 from ledger.contributions._fields import check_integer
-from ledger.contributions._listing import partner_of
 from ledger.db import Milestone, Partner, SnapshotRecord
 from ledger.equity import TIERS
 from ledger.errors import NotFound, RuleViolation

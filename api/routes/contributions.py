@@ -32,8 +32,8 @@ from api.routes._contributions_common import (
 )
 from api.schemas import CURSOR_PATTERN, DEFAULT_LIMIT, Page, decode_cursor, page, problems
 from ledger import contributions
-from ledger.contributions._listing import Filters
-from ledger.contributions._listing import page as contribution_page
+from ledger.contributions import Filters
+from ledger.contributions import page_of as contribution_page
 from ledger.db import Partner, Principal, session_scope
 from ledger.permissions import require
 

@@ -18,6 +18,8 @@ from ledger.contributions._disputes import (
     resolve_contribution_dispute,
 )
 from ledger.contributions._fields import OUTCOMES, RESOLUTIONS, STATUSES
+from ledger.contributions._listing import Filters, partner_of
+from ledger.contributions._listing import page as page_of
 from ledger.contributions._opening import dispute
 from ledger.contributions._queries import (
     PAGE_MAX,
@@ -36,6 +38,7 @@ from ledger.contributions._registration import Registered, attest, register
 
 __all__ = [
     "OUTCOMES",
+    "Filters",
     "PAGE_MAX",
     "RESOLUTIONS",
     "STATUSES",
@@ -53,6 +56,8 @@ __all__ = [
     "last_recorded_id",
     "list_contributions",
     "not_counted",
+    "page_of",
+    "partner_of",
     "register",
     "resolve_contribution_dispute",
 ]

@@ -170,21 +170,6 @@ def _ruling_signer(
     return [arbiter]
 
 
-def _open_dispute(session: Session, dispute_id: int) -> tuple[Dispute, Project, Contribution]:
-    opened = get_dispute(session, dispute_id)
-    project = lock_project(session, opened.project_id)
-    session.refresh(opened)
-    if opened.status != "open":
-        raise Conflict(
-            f"dispute {dispute_id} was already {opened.status}",
-            field="dispute_id",
-            status=opened.status,
-        )
-    row = get(session, opened.subject_id)
-    session.refresh(row)
-    return opened, project, row
-
-
 def _close(
     session: Session,
     ledger: Ledger,
