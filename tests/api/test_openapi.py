@@ -7,6 +7,7 @@ from typing import Any
 
 from api.app import create_app
 from api.cli import openapi_document
+from tests.api.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = {("get", "/health")}
@@ -64,3 +65,12 @@ def test_project_routes_name_their_action_and_roles() -> None:
 def test_schema_names_are_model_names_not_module_paths() -> None:
     schemas = create_app().openapi()["components"]["schemas"]
     assert not [name for name in schemas if "__" in name]
+
+
+def test_the_docs_page_serves_the_document(world: World) -> None:
+    page = world.http.get("/docs")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert "/openapi.json" in page.text
+    served = world.http.get("/openapi.json").json()
+    assert served == create_app().openapi()
