@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.schemas import MAX_ID
 from ledger.chain.gateway import Chain
 from ledger.context import Ledger
 from ledger.db import Principal, session_scope
@@ -70,7 +71,7 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 #: The ``{project_id}`` of a project's routes.
-ProjectId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The project's id.")]
+ProjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="The project's id.")]
 
 
 class Permit:

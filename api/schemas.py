@@ -65,8 +65,12 @@ Address = Annotated[
         examples=["0x2B5AD5c4795c026514f8317c7a215E218DcCD6cF"],
     ),
 ]
+#: The largest id, number or sequence number a request may name: ids are INTEGER columns on
+#: PostgreSQL, and a larger literal would be an error of the database rather than of the
+#: request.
+MAX_ID = 2**31 - 1
 #: A database id.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Problem(BaseModel):
@@ -154,7 +158,9 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, number = text.partition(":")
-        if prefix != "after" or not number.isdigit():
+        if prefix != "after" or not number.isascii() or not number.isdigit():
+            raise ValueError(text)
+        if int(number) > MAX_ID:
             raise ValueError(text)
         return int(number)
     except (ValueError, UnicodeDecodeError):

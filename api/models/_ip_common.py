@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from api.schemas import Signature
-
-MAX_ID = 2**63 - 1
+from api.schemas import (
+    MAX_ID,  # noqa: F401 - re-exported for the ip models
+    Signature,
+)
 
 #: A tier of the rights model.
 TierName = Literal["core", "application", "derivative"]

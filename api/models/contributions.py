@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from sqlmodel import Session
 
-from api.schemas import Address, Hash, Signature
+from api.schemas import MAX_ID, Address, Hash, Signature
 from ledger import contributions
 from ledger.db import Attestation, Contribution, Dispute, Partner
 
@@ -101,7 +101,7 @@ class ContributionIn(BaseModel):
     evidence_hash: Hash = Field(description="sha256 of the evidence.")
     idempotency_key: IdempotencyKey
     asset_id: int | None = Field(
-        default=None, ge=1, le=2**63 - 1, description="The foreground asset it builds, if any."
+        default=None, ge=1, le=MAX_ID, description="The foreground asset it builds, if any."
     )
     signature: Signature = Field(description="The partner's `Contribution` signature.")
 

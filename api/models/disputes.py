@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import Address, Hash, RawTransaction, Signature, Wei
+from api.schemas import MAX_ID, Address, Hash, RawTransaction, Signature, Wei
 from ledger import disputes
 from ledger.chain.escrow import SETTLEMENT
 from ledger.context import Ledger
@@ -24,7 +24,7 @@ Outcome = Literal["uphold", "reject", "replace"]
 Status = Literal["open", "settled", "ruled", "lapsed"]
 #: The contributions a ``replace`` stops counting.
 Excluded = Annotated[
-    list[Annotated[int, Field(ge=1, le=2**63 - 1)]],
+    list[Annotated[int, Field(ge=1, le=MAX_ID)]],
     Field(max_length=1000, description="Contribution ids a `replace` stops counting."),
 ]
 EXAMPLE_EVIDENCE = "9f2c" * 16
@@ -204,7 +204,7 @@ class OpeningPrepareIn(BaseModel):
     )
 
     subject: Subject
-    subject_id: int = Field(ge=1, le=2**63 - 1, description="The milestone's or snapshot's id.")
+    subject_id: int = Field(ge=1, le=MAX_ID, description="The milestone's or snapshot's id.")
     opener: Address = Field(description="The partner opening it: the caller's own address.")
     evidence_hash: Hash = Field(description="SHA-256 of the evidence, kept off chain.")
 
@@ -228,7 +228,7 @@ class OpeningIn(BaseModel):
     )
 
     subject: Subject
-    subject_id: int = Field(ge=1, le=2**63 - 1)
+    subject_id: int = Field(ge=1, le=MAX_ID)
     reason: str = Field(min_length=1, max_length=4000)
     evidence_hash: Hash
     transaction: RawTransaction = Field(

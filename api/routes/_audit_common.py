@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import Path
 
+from api.schemas import MAX_ID
+
 #: ``{project_id}`` of the audit routes: a project, or 0 for the registry's record.
 RecordId = Annotated[
     int,
-    Path(ge=0, le=2**63 - 1, description="The project's id; 0 for record 0, the registry's."),
+    Path(ge=0, le=MAX_ID, description="The project's id; 0 for record 0, the registry's."),
 ]

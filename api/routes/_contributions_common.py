@@ -11,12 +11,13 @@ from typing import Annotated
 from fastapi import Path
 from sqlmodel import Session
 
+from api.schemas import MAX_ID
 from ledger.db import Contribution, Dispute
 from ledger.errors import LedgerError, NotFound
 
-ContributionIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The contribution's id.")]
-DisputeIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The dispute's id.")]
-AttestationIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The attestation's id.")]
+ContributionIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The contribution's id.")]
+DisputeIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The dispute's id.")]
+AttestationIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The attestation's id.")]
 
 
 def contribution_in(session: Session, project_id: int, contribution_id: int) -> Contribution:

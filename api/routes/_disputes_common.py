@@ -9,10 +9,11 @@ from typing import Annotated
 
 from fastapi import Path
 
+from api.schemas import MAX_ID
 from ledger.chain.gateway import transaction_sender
 from ledger.errors import LedgerError, RuleViolation
 
-DisputeIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The dispute's id.")]
+DisputeIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The dispute's id.")]
 #: The statuses a route that reads or writes the chain may answer besides its own.
 CHAIN_PROBLEMS = (502, 503)
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from api.schemas import CURSOR_PATTERN
+from api.schemas import CURSOR_PATTERN, MAX_ID
 
 MilestoneNumber = Annotated[
-    int, Path(ge=1, le=2**63 - 1, description="The milestone's number within the project.")
+    int, Path(ge=1, le=MAX_ID, description="The milestone's number within the project.")
 ]
 LimitQuery = Annotated[int, Query(ge=1, le=200, description="At most this many items.")]
 CursorQuery = Annotated[

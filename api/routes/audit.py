@@ -19,6 +19,7 @@ from api.schemas import (
     AUTH_PROBLEMS,
     CURSOR_PATTERN,
     DEFAULT_LIMIT,
+    MAX_ID,
     Page,
     decode_cursor,
     page,
@@ -29,8 +30,8 @@ from ledger.db import Principal, session_scope
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
-Seq = Annotated[int, Path(ge=1, le=2**63 - 1, description="The entry's sequence number.")]
-Size = Annotated[int, Query(ge=1, le=2**63 - 1)]
+Seq = Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's sequence number.")]
+Size = Annotated[int, Query(ge=1, le=MAX_ID)]
 
 
 @router.get(
@@ -42,9 +43,9 @@ def entries(
     project_id: RecordId,
     caller: Annotated[Principal, allowed("audit.read")],
     runtime: RuntimeDep,
-    from_seq: Annotated[int, Query(ge=1, le=2**63 - 1, description="The first entry.")] = 1,
+    from_seq: Annotated[int, Query(ge=1, le=MAX_ID, description="The first entry.")] = 1,
     to_seq: Annotated[
-        int | None, Query(ge=1, le=2**63 - 1, description="The last entry (inclusive).")
+        int | None, Query(ge=1, le=MAX_ID, description="The last entry (inclusive).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
@@ -71,7 +72,7 @@ def entry(
     ledger: LedgerDep,
     tree_size: Annotated[
         int | None,
-        Query(ge=1, le=2**63 - 1, description="Prove against this size (default: the latest)."),
+        Query(ge=1, le=MAX_ID, description="Prove against this size (default: the latest)."),
     ] = None,
 ) -> InclusionOut:
     """One entry, its leaf hash and its inclusion proof against a signed tree head."""
@@ -98,7 +99,7 @@ def consistency(
     runtime: RuntimeDep,
     ledger: LedgerDep,
     second: Annotated[
-        int | None, Query(ge=1, le=2**63 - 1, description="Default: the whole record.")
+        int | None, Query(ge=1, le=MAX_ID, description="Default: the whole record.")
     ] = None,
 ) -> ConsistencyOut:
     """The consistency proof between the heads of sizes ``first`` and ``second``."""

@@ -30,7 +30,7 @@ from api.routes._contributions_common import (
     contribution_url,
     renaming_clashing_fields,
 )
-from api.schemas import CURSOR_PATTERN, DEFAULT_LIMIT, Page, decode_cursor, page, problems
+from api.schemas import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_ID, Page, decode_cursor, page, problems
 from ledger import contributions
 from ledger.contributions import Filters
 from ledger.contributions import page_of as contribution_page
@@ -112,7 +112,7 @@ def list_contributions(
         AwareDatetime | None, Query(description="Recorded at or before this time.")
     ] = None,
     snapshot_id: Annotated[
-        int | None, Query(ge=1, le=2**63 - 1, description="Counted in this snapshot.")
+        int | None, Query(ge=1, le=MAX_ID, description="Counted in this snapshot.")
     ] = None,
     milestone: Annotated[
         int | None,

@@ -14,13 +14,13 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import ProjectId, RuntimeDep, allowed
 from api.models.equity import PartnerEquityOut, SnapshotOut, SnapshotSummaryOut
-from api.schemas import CURSOR_PATTERN, DEFAULT_LIMIT, Page, decode_cursor, page, problems
+from api.schemas import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_ID, Page, decode_cursor, page, problems
 from ledger import equity_views
 from ledger.db import Principal, session_scope
 
 router = APIRouter(prefix="/v1", tags=["equity"])
 
-SnapshotIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The snapshot's id.")]
+SnapshotIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The snapshot's id.")]
 MilestonePath = Annotated[
     int, Path(ge=1, le=2**31 - 1, description="The milestone's number in the project (1, 2, …).")
 ]

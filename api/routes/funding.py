@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from api.deps import LedgerDep, ProjectId, RuntimeDep, allowed
 from api.models.funding import DepositIn, DepositOut, FundingTransactionOut, PrepareDepositIn
 from api.routes._milestones_common import CHAIN_PROBLEMS, CursorQuery, LimitQuery
-from api.schemas import DEFAULT_LIMIT, Address, Page, decode_cursor, page, problems
+from api.schemas import DEFAULT_LIMIT, MAX_ID, Address, Page, decode_cursor, page, problems
 from ledger import funding, milestones_queries, projects
 from ledger.db import FundingDeposit, Principal, session_scope
 from ledger.errors import RuleViolation
@@ -24,7 +24,7 @@ from ledger.permissions import require
 
 router = APIRouter(prefix="/v1", tags=["milestones"])
 
-DepositId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The deposit's id.")]
+DepositId = Annotated[int, Path(ge=1, le=MAX_ID, description="The deposit's id.")]
 
 
 def _funder_address(caller: Principal) -> str:

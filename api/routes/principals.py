@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import LedgerDep, PrincipalDep, RuntimeDep, allowed
-from api.schemas import AUTH_PROBLEMS, problems
+from api.schemas import AUTH_PROBLEMS, MAX_ID, problems
 from ledger import principals
 from ledger.db import Principal, session_scope
 from ledger.errors import Unauthorized
@@ -17,7 +17,7 @@ from ledger.permissions import require
 
 router = APIRouter(prefix="/v1", tags=["principals"])
 
-PrincipalIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The principal's id.")]
+PrincipalIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The principal's id.")]
 
 Role = Literal["admin", "partner", "funder", "issuer", "arbiter", "licensee"]
 
@@ -113,7 +113,7 @@ def create_principal(
 def list_principals(
     caller: Annotated[Principal, allowed("principal.read", project=False)],
     runtime: RuntimeDep,
-    project_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    project_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> list[PrincipalOut]:
     """Every principal, revoked ones included, or those of one project (admins only)."""
     with session_scope(runtime.engine) as session:

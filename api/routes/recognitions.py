@@ -15,7 +15,7 @@ from api.deps import LedgerDep, RuntimeDep, allowed
 from api.models.credentials import JURISDICTION_PATTERN
 from api.models.recognitions import RecognitionIn, RecognitionOut
 from api.routes._credentials_common import CursorQuery, LimitQuery, paged
-from api.schemas import DEFAULT_LIMIT, Page, decode_cursor, problems
+from api.schemas import DEFAULT_LIMIT, MAX_ID, Page, decode_cursor, problems
 from ledger import credential_queries, credential_service
 from ledger.credentials import CredentialType
 from ledger.db import Principal, session_scope
@@ -23,7 +23,7 @@ from ledger.db import Principal, session_scope
 router = APIRouter(prefix="/v1", tags=["credentials"])
 
 RecognitionIdPath = Annotated[
-    int, Path(ge=1, le=2**63 - 1, description="The recognition agreement's id.")
+    int, Path(ge=1, le=MAX_ID, description="The recognition agreement's id.")
 ]
 
 
