@@ -28,8 +28,8 @@ from ledger.permissions import require
 
 router = APIRouter(prefix="/v1", tags=["ip"])
 
-#: What a prepare route may answer.
-PREPARE_PROBLEMS = (401, 403, 404, 409, 422, 502, 503)
+#: What every prepare route may answer (a licence's also 409: its fee is paid already).
+PREPARE_PROBLEMS = (401, 403, 404, 422, 502, 503)
 
 
 def own_address(caller: Principal) -> str:
@@ -90,7 +90,7 @@ def prepare_asset(
 @router.post(
     "/projects/{project_id}/licences/{licence_id}/fee/prepare",
     response_model=RelayTransactionOut,
-    responses=problems(*PREPARE_PROBLEMS),
+    responses=problems(401, 403, 404, 409, 422, 502, 503),
 )
 def prepare_licence_fee(
     project_id: ProjectId,
