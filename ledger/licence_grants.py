@@ -8,12 +8,17 @@ Part of :mod:`ledger.licensing` (which re-exports these functions).
 - :func:`grant_licence` checks the same, then the signatures, and only then submits.
 - :func:`record_licence_fee` records the fee the licensee paid on chain, with the split the
   chain credited, reconciled with the model (:mod:`ledger.revenue_book`).
+- :func:`prepare_licence_fee` returns the ether ``payLicenceFee`` transaction for a payer
+  with no node of its own to sign; :func:`pay_licence_fee` relays it only if it is exactly
+  that call and fee, then records it with :func:`record_licence_fee` in the same database
+  transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -28,7 +33,13 @@ from ledger.foreground_book import get_asset, get_licence
 from ledger.inputs import address, amount
 from ledger.projects import agreement_of, get_project, partners_of
 from ledger.recording import lock_project, record
-from ledger.revenue_book import book_payment, mined, payment_event
+from ledger.revenue_book import (
+    book_payment,
+    mined,
+    payment_event,
+    require_ether,
+    signed_transaction,
+)
 from ledger.signatures import Signers, partner_signatures
 
 
@@ -179,7 +190,68 @@ def record_licence_fee(
     return row
 
 
+def prepare_licence_fee(
+    session: Session, ledger: Ledger, *, licence_id: int, payer: str
+) -> dict[str, Any]:
+    """The ether ``payLicenceFee`` of the licence's fee that ``payer`` signs (the licensee,
+    or anyone paying for it).
+
+    Raises:
+        NotFound: for an unknown licence.
+        Conflict: if its fee is recorded already.
+        RuleViolation: for a bad ``payer``, or a project paid in an ERC-20 token (approve
+            it and pay yourself, then :func:`record_licence_fee`).
+    """
+    licence = _unpaid(session, licence_id)
+    project = get_project(session, licence.project_id)
+    sender = address(payer, "payer", nonzero=True)
+    require_ether(project)
+    assert licence.chain_licence_id is not None and project.id is not None
+    return ledger.foreground.pay_licence_fee_unsigned(
+        licence.chain_licence_id,
+        licence.fee,
+        sender,
+        partners=len(partners_of(session, project.id)),
+    )
+
+
+def pay_licence_fee(
+    session: Session, ledger: Ledger, *, licence_id: int, transaction: str
+) -> RevenuePayment:
+    """Relay a payer's signed ether ``payLicenceFee`` and record the fee.
+
+    The fee is recorded by :func:`record_licence_fee` from the mined transaction, so it is
+    stored exactly as one recorded by its hash.
+
+    Raises:
+        NotFound: for an unknown licence.
+        Conflict: if its fee is recorded already.
+        RuleViolation: as :func:`prepare_licence_fee`, or for a transaction that is not
+            exactly this payment of this fee (``transaction``).
+        ContractReverted: when the registry refuses it (nothing is sent).
+        ChainStateError: if the chain's credits differ from the model's split (the fee
+            stands paid on chain, unrecorded).
+    """
+    raw = signed_transaction(transaction)
+    licence = get_licence(session, licence_id)
+    project = lock_project(session, licence.project_id, live=False)
+    licence = _unpaid(session, licence_id)
+    require_ether(project)
+    assert licence.chain_licence_id is not None
+    _, receipt = ledger.foreground.pay_licence_fee_relayed(
+        raw, licence.chain_licence_id, licence.fee
+    )
+    return record_licence_fee(session, ledger, licence_id=licence_id, tx_hash=receipt.tx_hash)
+
+
 # ---------------------------------------------------------------------- internal
+
+
+def _unpaid(session: Session, licence_id: int) -> Licence:
+    licence = get_licence(session, licence_id)
+    if licence.state == "paid":
+        raise Conflict(f"the fee of licence {licence_id} is recorded already", field="licence_id")
+    return licence
 
 
 def _offer(

@@ -9,6 +9,11 @@ the agreement's brackets, and the asset's cumulative revenue before the payment 
 event's cumulative minus its amount). A difference of even one wei raises
 :class:`~ledger.errors.ChainStateError` naming the first partner that differs; nothing is
 recorded and nothing is corrected. :mod:`ledger.licensing` re-exports :func:`record_revenue`.
+
+A payer with no node of its own (the embedded chain has none) pays in two steps:
+:func:`prepare_revenue` returns the ether ``depositRevenue`` transaction for it to sign, and
+:func:`deposit_revenue` relays it only if it is exactly that call and value, then records it
+with :func:`record_revenue`, in the same database transaction.
 """
 
 from __future__ import annotations
@@ -25,9 +30,61 @@ from ledger.db import ForegroundAsset, Partner, Project, RevenuePayment
 from ledger.equity import Column, Share, Side, Tier, split_revenue
 from ledger.errors import ChainStateError, Conflict, RuleViolation
 from ledger.foreground_book import chain_tier, get_asset
+from ledger.inputs import ZERO_ADDRESS
+from ledger.inputs import address as check_address
 from ledger.inputs import amount as check_amount
-from ledger.projects import agreement_of, partners_of
+from ledger.projects import agreement_of, get_project, partners_of
 from ledger.recording import lock_project, record
+
+
+def prepare_revenue(
+    session: Session, ledger: Ledger, *, asset_id: int, payer: str, amount: int
+) -> dict[str, Any]:
+    """The ether ``depositRevenue`` of ``amount`` wei for the asset that ``payer`` signs.
+
+    Raises:
+        NotFound: for an unknown asset.
+        RuleViolation: for a bad ``payer``, an amount that is not a positive integer, or a
+            project paid in an ERC-20 token (approve it and send ``depositRevenue`` yourself,
+            then :func:`record_revenue`).
+    """
+    asset = get_asset(session, asset_id)
+    project = get_project(session, asset.project_id)
+    sender = check_address(payer, "payer", nonzero=True)
+    require_ether(project)
+    assert asset.chain_asset_id is not None and project.id is not None
+    return ledger.revenue.deposit_revenue_unsigned(
+        asset.chain_asset_id,
+        positive(amount, "amount"),
+        sender,
+        partners=len(partners_of(session, project.id)),
+    )
+
+
+def deposit_revenue(
+    session: Session, ledger: Ledger, *, asset_id: int, amount: int, transaction: str
+) -> RevenuePayment:
+    """Relay a payer's signed ether ``depositRevenue`` and record the payment.
+
+    The payment is recorded by :func:`record_revenue` from the mined transaction, so it is
+    stored exactly as one recorded by its hash.
+
+    Raises:
+        NotFound: for an unknown asset.
+        RuleViolation: as :func:`prepare_revenue`, or for a transaction that is not exactly
+            this payment of this amount (``transaction``).
+        ContractReverted: when the contract refuses it (nothing is sent).
+        ChainStateError: if the chain's credits differ from the model's split (the payment
+            stands on chain, unrecorded).
+    """
+    raw = signed_transaction(transaction)
+    paid = positive(amount, "amount")
+    asset = get_asset(session, asset_id)
+    project = lock_project(session, asset.project_id, live=False)
+    require_ether(project)
+    assert asset.chain_asset_id is not None
+    _, receipt = ledger.revenue.deposit_revenue_relayed(raw, asset.chain_asset_id, paid)
+    return record_revenue(session, ledger, asset_id=asset_id, tx_hash=receipt.tx_hash, amount=paid)
 
 
 def record_revenue(
@@ -74,6 +131,46 @@ def record_revenue(
     row, payload = book_payment(session, ledger, project, asset, receipt, event, event.payer)
     record(session, ledger, project, "revenue.received", payload, actor=f"payer:{row.payer}")
     return row
+
+
+def signed_transaction(value: str) -> bytes:
+    """The bytes of a signed transaction given in hex.
+
+    Raises:
+        RuleViolation: (field ``transaction``) for anything else.
+    """
+    try:
+        raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else b""
+    except ValueError:
+        raw = b""
+    if not raw:
+        raise RuleViolation("transaction must be a signed transaction in hex", field="transaction")
+    return raw
+
+
+def require_ether(project: Project) -> None:
+    """Refuse to relay a payment in a project paid in an ERC-20 token.
+
+    Its payer must ``approve`` the token first, with a transaction the ledger does not
+    prepare; it sends the payment itself and has it recorded by its hash.
+
+    Raises:
+        RuleViolation: (field ``project_id``) naming the token.
+    """
+    if project.token.lower() != ZERO_ADDRESS:
+        raise RuleViolation(
+            f"project {project.id} is paid in the token {project.token}: approve it and send "
+            "the payment yourself, then record the transaction",
+            field="project_id",
+            token=project.token,
+        )
+
+
+def positive(value: int, field: str) -> int:
+    """A payment in wei: an integer above 0 (the contracts refuse 0)."""
+    if check_amount(value, field) == 0:
+        raise RuleViolation(f"{field} must be more than 0 wei", field=field)
+    return value
 
 
 def mined(ledger: Ledger, tx_hash: str) -> Receipt:

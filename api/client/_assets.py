@@ -1,8 +1,10 @@
 """The client's calls on foreground assets and their licences (see docs/api/ip.md).
 
-An asset a partner registered on chain is recorded by its transaction's hash. A licence
-is granted by a quorum of partners: the client asks the server for the offer, each
-account signs it with :class:`~ledger.client.Signer`, and the client sends the signatures.
+A partner registers an asset with its own transaction: the client asks the server for the
+unsigned ``registerAsset``, signs it with the partner's key and posts it for the server to
+relay; one the partner sent itself is recorded by its hash. A licence is granted by a
+quorum of partners: the client asks the server for the offer, each account signs it with
+:class:`~ledger.client.Signer`, and the client sends the signatures.
 """
 
 from __future__ import annotations
@@ -24,7 +26,35 @@ class AssetsApi(Base):
 
     # ------------------------------------------------------------------ assets
 
+    def prepare_asset(self, project_id: int, tier: str, content_hash: str) -> dict[str, Any]:
+        """The unsigned ``registerAsset`` from this principal's own address; stores nothing."""
+        body = {"tier": tier, "content_hash": content_hash}
+        return self.post(f"{_project(project_id)}/assets/prepare", body)  # type: ignore[no-any-return]
+
     def register_asset(
+        self,
+        project_id: int,
+        account: LocalAccount,
+        tier: str,
+        title: str,
+        content_hash: str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Register an asset as partner ``account`` (this principal's own key): prepare the
+        ``registerAsset``, sign it with ``account``, have the server relay and record it."""
+        unsigned = self.prepare_asset(project_id, tier, content_hash)
+        body = {
+            "tier": tier,
+            "title": title,
+            "content_hash": content_hash,
+            "transaction": self.signer(account).transaction(signable(unsigned)),
+        }
+        return self.post(  # type: ignore[no-any-return]
+            f"{_project(project_id)}/assets", body, idempotency_key=idempotency_key
+        )
+
+    def record_asset(
         self,
         project_id: int,
         *,
@@ -34,7 +64,7 @@ class AssetsApi(Base):
         tx_hash: str,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Record an asset a partner registered on chain with transaction ``tx_hash``."""
+        """Record an asset a partner registered on chain itself with transaction ``tx_hash``."""
         body = {"tier": tier, "title": title, "content_hash": content_hash, "tx_hash": tx_hash}
         return self.post(  # type: ignore[no-any-return]
             f"{_project(project_id)}/assets", body, idempotency_key=idempotency_key
@@ -98,6 +128,14 @@ class AssetsApi(Base):
 
 
 # ---------------------------------------------------------------------- what is signed
+
+#: Fields of a prepared transaction the API sends as decimal strings (wei).
+_WEI_FIELDS = ("value", "maxFeePerGas", "maxPriorityFeePerGas", "gasPrice")
+
+
+def signable(unsigned: Mapping[str, Any]) -> dict[str, Any]:
+    """A prepared transaction as ``Signer.transaction`` takes it (wei back to integers)."""
+    return {key: int(value) if key in _WEI_FIELDS else value for key, value in unsigned.items()}
 
 
 def licence_message(offer: Mapping[str, Any]) -> dict[str, Any]:

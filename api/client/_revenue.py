@@ -1,10 +1,18 @@
-"""The client's calls on revenue (see docs/api/ip.md): payments and licence fees made on
-chain, recorded by their transaction's hash, and every partner's share of them."""
+"""The client's calls on revenue (see docs/api/ip.md): payments and licence fees, and every
+partner's share of them.
+
+A payer pays with its own transaction: the client asks the server for the unsigned call,
+signs it with the payer's key and posts it for the server to relay. A payment the payer
+sent itself is recorded by its transaction's hash.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
+
+from api.client._assets import signable
 from api.client._base import Base
 
 
@@ -15,10 +23,59 @@ def _project(project_id: int) -> str:
 class RevenueApi(Base):
     """Calls on the revenue routes."""
 
+    def prepare_licence_fee(self, project_id: int, licence_id: int) -> dict[str, Any]:
+        """The unsigned ``payLicenceFee`` from this principal's own address; stores nothing."""
+        return self.post(f"{_project(project_id)}/licences/{licence_id}/fee/prepare")  # type: ignore[no-any-return]
+
+    def pay_licence_fee(
+        self,
+        project_id: int,
+        licence_id: int,
+        account: LocalAccount,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Pay a licence's fee as ``account`` (this principal's own key): prepare the
+        ``payLicenceFee``, sign it with ``account``, have the server relay and record it."""
+        unsigned = self.prepare_licence_fee(project_id, licence_id)
+        body = {"transaction": self.signer(account).transaction(signable(unsigned))}
+        return self.post(  # type: ignore[no-any-return]
+            f"{_project(project_id)}/licences/{licence_id}/fee",
+            body,
+            idempotency_key=idempotency_key,
+        )
+
     def record_licence_fee(self, project_id: int, licence_id: int, tx_hash: str) -> dict[str, Any]:
-        """Record a licence's fee the licensee paid on chain with ``tx_hash``."""
+        """Record a licence's fee the payer paid on chain itself with ``tx_hash``."""
         return self.post(  # type: ignore[no-any-return]
             f"{_project(project_id)}/licences/{licence_id}/fee", {"tx_hash": tx_hash}
+        )
+
+    def prepare_revenue(self, project_id: int, asset_id: int, amount: int) -> dict[str, Any]:
+        """The unsigned ``depositRevenue`` of ``amount`` wei from this principal's own
+        address; stores nothing."""
+        body = {"asset_id": asset_id, "amount": str(amount)}
+        return self.post(f"{_project(project_id)}/revenue/prepare", body)  # type: ignore[no-any-return]
+
+    def deposit_revenue(
+        self,
+        project_id: int,
+        asset_id: int,
+        account: LocalAccount,
+        amount: int,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Pay ``amount`` wei of revenue for an asset as ``account`` (this principal's own
+        key): prepare the ``depositRevenue``, sign it, have the server relay and record it."""
+        unsigned = self.prepare_revenue(project_id, asset_id, amount)
+        body = {
+            "asset_id": asset_id,
+            "amount": str(amount),
+            "transaction": self.signer(account).transaction(signable(unsigned)),
+        }
+        return self.post(  # type: ignore[no-any-return]
+            f"{_project(project_id)}/revenue", body, idempotency_key=idempotency_key
         )
 
     def record_revenue(
@@ -30,7 +87,8 @@ class RevenueApi(Base):
         *,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Record revenue paid on chain for an asset with ``tx_hash`` (``amount`` checked)."""
+        """Record revenue paid on chain itself for an asset with ``tx_hash`` (``amount``
+        checked if given)."""
         body: dict[str, Any] = {"asset_id": asset_id, "tx_hash": tx_hash}
         if amount is not None:
             body["amount"] = str(amount)

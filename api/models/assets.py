@@ -3,21 +3,65 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.models._ip_common import Signatures, TierName, TxHash
-from api.schemas import Address, Hash, Wei
+from api.schemas import Address, Hash, RawTransaction, Wei
 
 _LICENSEE = "0x6813Eb9362372EEF6200f3b1dbC3f819671cBA69"
+
+
+# ---------------------------------------------------------------------- relayed acts
+
+
+class RelayTransactionOut(BaseModel):
+    """A type-2 (EIP-1559) transaction for the caller to sign as it is with its own key,
+    fields as eth-account takes them (wei as decimal strings). The ledger relays it only if
+    it comes back exactly so: this chain, this contract, this call data and value."""
+
+    type: int = Field(examples=[2])
+    chainId: int
+    to: Address = Field(
+        description="The contract called: `ForegroundRegistry` (registering an asset, paying "
+        "a licence fee) or `RevenueSharing` (paying revenue)."
+    )
+    data: str = Field(description="The call data, `0x` hex.")
+    value: Wei = Field(description="The wei the transaction carries: the fee or the amount.")
+    nonce: int = Field(description="The signer's next nonce.")
+    gas: int
+    maxPriorityFeePerGas: Wei
+    maxFeePerGas: Wei
+
+    @classmethod
+    def of(cls, unsigned: dict[str, Any]) -> RelayTransactionOut:
+        return cls.model_validate(unsigned)
+
+
+def one_way(tx_hash: str | None, transaction: str | None) -> None:
+    if (tx_hash is None) == (transaction is None):
+        raise ValueError("give either transaction (to relay) or tx_hash (to record), not both")
 
 
 # ---------------------------------------------------------------------- assets
 
 
+class PrepareAssetIn(BaseModel):
+    """The asset the caller (a partner) will register on chain with its own key."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"tier": "core", "content_hash": "ab" * 32}]},
+    )
+
+    tier: TierName
+    content_hash: Hash = Field(description="The hash to register (32 bytes of hex).")
+
+
 class AssetIn(BaseModel):
-    """An asset a partner registered on chain with its own transaction."""
+    """An asset a partner registers on chain with its own key: either its signed
+    `registerAsset` to relay (`transaction`), or one it sent itself (`tx_hash`)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -27,8 +71,14 @@ class AssetIn(BaseModel):
                     "tier": "core",
                     "title": "Defect detector",
                     "content_hash": "ab" * 32,
+                    "transaction": "0x02f8…",
+                },
+                {
+                    "tier": "core",
+                    "title": "Defect detector",
+                    "content_hash": "ab" * 32,
                     "tx_hash": "0x" + "3c" * 32,
-                }
+                },
             ]
         },
     )
@@ -36,7 +86,18 @@ class AssetIn(BaseModel):
     tier: TierName
     title: str = Field(min_length=1, max_length=200)
     content_hash: Hash = Field(description="The hash registered on chain (32 bytes of hex).")
-    tx_hash: TxHash = Field(description="The partner's `registerAsset` transaction.")
+    transaction: RawTransaction | None = Field(
+        default=None,
+        description="The prepared `registerAsset`, signed by the caller: the ledger relays it.",
+    )
+    tx_hash: TxHash | None = Field(
+        default=None, description="A partner's mined `registerAsset` transaction."
+    )
+
+    @model_validator(mode="after")
+    def _either(self) -> AssetIn:
+        one_way(self.tx_hash, self.transaction)
+        return self
 
 
 class AssetOut(BaseModel):

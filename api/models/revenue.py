@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.models._ip_common import MAX_ID, TierName, TxHash
-from api.schemas import Address, Wei
+from api.models.assets import one_way
+from api.schemas import Address, RawTransaction, Wei
 from ledger.db import Partner
 
 
@@ -28,31 +29,75 @@ def shares_of(partners: list[Partner], split: dict[str, int]) -> list[RevenueSha
     ]
 
 
+class PrepareRevenueIn(BaseModel):
+    """A payment of revenue the caller will make with its own key."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"asset_id": 1, "amount": "800"}]}
+    )
+
+    asset_id: int = Field(ge=1, le=MAX_ID, description="The asset's ledger id.")
+    amount: Wei = Field(description="The payment in wei (more than 0).")
+
+
 class RevenueIn(BaseModel):
-    """A payment of revenue someone made on chain for one of the project's assets."""
+    """A payment of revenue for one of the project's assets: either the payer's signed
+    `depositRevenue` to relay (`transaction` and `amount`), or one made on chain already
+    (`tx_hash`)."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"asset_id": 1, "tx_hash": "0x" + "3c" * 32, "amount": "800"}]
+            "examples": [
+                {"asset_id": 1, "amount": "800", "transaction": "0x02f8…"},
+                {"asset_id": 1, "tx_hash": "0x" + "3c" * 32, "amount": "800"},
+            ]
         },
     )
 
     asset_id: int = Field(ge=1, le=MAX_ID, description="The asset's ledger id.")
-    tx_hash: TxHash = Field(description="The payer's `depositRevenue` transaction.")
-    amount: Wei | None = Field(
-        default=None, description="What the caller expects was paid; checked if given."
+    transaction: RawTransaction | None = Field(
+        default=None,
+        description="The prepared `depositRevenue`, signed by the caller: the ledger relays it.",
     )
+    tx_hash: TxHash | None = Field(
+        default=None, description="The payer's mined `depositRevenue` transaction."
+    )
+    amount: Wei | None = Field(
+        default=None,
+        description="The amount paid: required with `transaction`; with `tx_hash`, checked "
+        "against the chain if given.",
+    )
+
+    @model_validator(mode="after")
+    def _either(self) -> RevenueIn:
+        one_way(self.tx_hash, self.transaction)
+        if self.transaction is not None and self.amount is None:
+            raise ValueError("a relayed payment names its amount")
+        return self
 
 
 class FeeIn(BaseModel):
-    """The licensee's own `payLicenceFee` transaction."""
+    """A licence's fee: either the payer's signed `payLicenceFee` to relay (`transaction`),
+    or one paid on chain already (`tx_hash`)."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"tx_hash": "0x" + "3c" * 32}]}
+        extra="forbid",
+        json_schema_extra={"examples": [{"transaction": "0x02f8…"}, {"tx_hash": "0x" + "3c" * 32}]},
     )
 
-    tx_hash: TxHash
+    transaction: RawTransaction | None = Field(
+        default=None,
+        description="The prepared `payLicenceFee`, signed by the caller: the ledger relays it.",
+    )
+    tx_hash: TxHash | None = Field(
+        default=None, description="The payer's mined `payLicenceFee` transaction."
+    )
+
+    @model_validator(mode="after")
+    def _either(self) -> FeeIn:
+        one_way(self.tx_hash, self.transaction)
+        return self
 
 
 class PaymentOut(BaseModel):

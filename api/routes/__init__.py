@@ -25,6 +25,7 @@ from api.routes import (
     principals,
     projects,
     recognitions,
+    relays,
     revenue,
     rights,
 )
@@ -51,6 +52,7 @@ ROUTERS = (
     licences.router,
     background.router,
     revenue.router,
+    relays.router,
     rights.router,
     disputes.router,
     dispute_resolution.router,

@@ -1,8 +1,10 @@
 """Foreground assets: the project's pooled results, each registered on chain.
 
 An asset is registered on chain by a partner with its own transaction (the registry takes
-only a partner as sender); the API records it from that transaction's hash. An asset's
-licences are in :mod:`api.routes.licences`, its revenue in :mod:`api.routes.revenue`.
+only a partner as sender). The partner signs the transaction ``POST …/assets/prepare``
+returns (:mod:`api.routes.relays`) and the API relays and records it, or the partner sends
+it itself and the API records it from its hash. An asset's licences are in
+:mod:`api.routes.licences`, its revenue in :mod:`api.routes.revenue`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from api.deps import LedgerDep, ProjectId, RuntimeDep, allowed
 from api.models._ip_common import TierName
 from api.models.assets import AssetDetailOut, AssetIn, AssetOut, OwnerOut
 from api.routes._ip_common import AssetIdPath, asset_in_project, numbers_of
+from api.routes.relays import require_own
 from api.schemas import CURSOR_PATTERN, DEFAULT_LIMIT, Page, decode_cursor, page, problems
 from ledger import ip_queries, licensing
 from ledger.db import ForegroundAsset, Principal, session_scope
@@ -57,18 +60,23 @@ def register_asset(
     ledger: LedgerDep,
     response: Response,
 ) -> AssetOut:
-    """Record an asset a partner registered on chain: id, tier and registrant are read from
-    the transaction's `AssetRegistered` event."""
+    """Register an asset: relay the caller's signed `registerAsset` (only if it is exactly
+    the prepared call, signed with the caller's own address), or record one a partner sent
+    itself. Either way id, tier and registrant are read from the transaction's
+    `AssetRegistered` event."""
+    if body.transaction is not None:
+        require_own(caller, "asset.register", project_id, body.transaction)
+    fields = {"tier": body.tier, "title": body.title, "content_hash": body.content_hash}
     with session_scope(runtime.engine) as session:
-        row = licensing.register_asset(
-            session,
-            ledger,
-            project_id=project_id,
-            tier=body.tier,
-            title=body.title,
-            content_hash=body.content_hash,
-            tx_hash=body.tx_hash,
-        )
+        if body.transaction is not None:
+            row = licensing.register_asset_relayed(
+                session, ledger, project_id=project_id, transaction=body.transaction, **fields
+            )
+        else:
+            assert body.tx_hash is not None
+            row = licensing.register_asset(
+                session, ledger, project_id=project_id, tx_hash=body.tx_hash, **fields
+            )
         (out,) = assets_out(session, project_id, [row])
     response.headers["Location"] = f"/v1/projects/{project_id}/assets/{out.id}"
     return out

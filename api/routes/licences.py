@@ -2,9 +2,9 @@
 
 A licence is granted in two calls: ``POST …/licences/prepare`` checks it against the
 agreement and returns the offer a quorum of partners signs (it names the registry's next
-licence id), ``POST …/licences`` grants it with their signatures. A licence's fee, paid on
-chain by the licensee, is recorded from its transaction (``POST /licences/{id}/fee``, in
-:mod:`api.routes.revenue`).
+licence id), ``POST …/licences`` grants it with their signatures. A licence's fee is the
+payer's own transaction, relayed or recorded by ``POST …/licences/{id}/fee`` (in
+:mod:`api.routes.revenue`; its ``prepare`` is in :mod:`api.routes.relays`).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Revenue of foreground assets: payments recorded from the chain, and their split in wei.
 
 A licensee (or anyone) pays revenue to the RevenueSharing contract with its own
-transaction; the contract credits every partner at once. The API records the payment from
-that transaction's hash; the ledger stores it only once the chain's credits equal its own
-model of the split to the wei. Each payment shows every partner's share, summing exactly
-to the amount; ``GET …/revenue/tiers`` sums them per tier. A licence's fee is revenue too,
-recorded under its licence (``POST …/licences/{id}/fee``).
+transaction; the contract credits every partner at once. The payer signs the transaction
+``POST …/revenue/prepare`` returns (:mod:`api.routes.relays`) and the API relays it, or it
+sends it itself and the API records it from its hash; the ledger stores the payment only
+once the chain's credits equal its own model of the split to the wei. Each payment shows
+every partner's share, summing exactly to the amount; ``GET …/revenue/tiers`` sums them per
+tier. A licence's fee is revenue too, paid under its licence (``POST …/licences/{id}/fee``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from api.models.revenue import (
     shares_of,
 )
 from api.routes._ip_common import LicenceIdPath, PaymentIdPath, in_project, licence_in_project
+from api.routes.relays import require_own
 from api.schemas import CURSOR_PATTERN, DEFAULT_LIMIT, Page, decode_cursor, page, problems
 from ledger import ip_queries, licensing
 from ledger.db import Principal, RevenuePayment, session_scope
@@ -79,15 +81,29 @@ def record_revenue(
     ledger: LedgerDep,
     response: Response,
 ) -> PaymentOut:
-    """Record a revenue payment made on chain (`depositRevenue`), with the split the chain
-    credited, once it equals the ledger's model to the wei. A licence's fee is recorded
-    under its licence instead."""
+    """Pay revenue: relay the caller's signed `depositRevenue` (only if it is exactly the
+    prepared call, signed with the caller's own address), or record one made on chain. The
+    payment is stored with the split the chain credited, once it equals the ledger's model
+    to the wei. A licence's fee is paid under its licence instead."""
+    if body.transaction is not None:
+        require_own(caller, "revenue.record", project_id, body.transaction)
     with session_scope(runtime.engine) as session:
         asset = licensing.get_asset(session, body.asset_id)
         in_project(asset, project_id, "foreground asset", "asset_id", body.asset_id)
-        row = licensing.record_revenue(
-            session, ledger, asset_id=body.asset_id, tx_hash=body.tx_hash, amount=body.amount
-        )
+        if body.transaction is not None:
+            assert body.amount is not None
+            row = licensing.deposit_revenue(
+                session,
+                ledger,
+                asset_id=body.asset_id,
+                amount=body.amount,
+                transaction=body.transaction,
+            )
+        else:
+            assert body.tx_hash is not None
+            row = licensing.record_revenue(
+                session, ledger, asset_id=body.asset_id, tx_hash=body.tx_hash, amount=body.amount
+            )
         (out,) = payments_out(session, project_id, [row])
     response.headers["Location"] = f"/v1/projects/{project_id}/revenue/{out.id}"
     return out
@@ -108,13 +124,23 @@ def record_licence_fee(
     ledger: LedgerDep,
     response: Response,
 ) -> PaymentOut:
-    """Record a licence's fee the licensee paid on chain: a revenue payment of the asset,
-    split among the partners as the chain credited them (checked against the model)."""
+    """Pay a licence's fee: relay the caller's signed `payLicenceFee` (only if it is exactly
+    the prepared call, signed with the caller's own address), or record one paid on chain.
+    The fee is a revenue payment of the asset, split among the partners as the chain
+    credited them (checked against the model)."""
+    if body.transaction is not None:
+        require_own(caller, "revenue.record", project_id, body.transaction)
     with session_scope(runtime.engine) as session:
         licence_in_project(session, project_id, licence_id)
-        row = licensing.record_licence_fee(
-            session, ledger, licence_id=licence_id, tx_hash=body.tx_hash
-        )
+        if body.transaction is not None:
+            row = licensing.pay_licence_fee(
+                session, ledger, licence_id=licence_id, transaction=body.transaction
+            )
+        else:
+            assert body.tx_hash is not None
+            row = licensing.record_licence_fee(
+                session, ledger, licence_id=licence_id, tx_hash=body.tx_hash
+            )
         (out,) = payments_out(session, project_id, [row])
     response.headers["Location"] = f"/v1/projects/{project_id}/revenue/{out.id}"
     return out

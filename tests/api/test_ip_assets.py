@@ -48,7 +48,7 @@ def register(
     content_hash, tx_hash = register_on_chain(
         world.ledger, project or world.project, account, tier, content
     )
-    return world.client("partner_b").register_asset(  # type: ignore[no-any-return]
+    return world.client("partner_b").record_asset(  # type: ignore[no-any-return]
         world.project_id,
         tier=tier.name.lower(),
         title=content.decode(),

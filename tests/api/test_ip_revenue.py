@@ -39,7 +39,7 @@ def _columns(world: World) -> None:
 
 def register(world: World, tier: Tier = Tier.CORE, content: bytes = b"core algorithm") -> int:
     content_hash, tx_hash = register_on_chain(world.ledger, world.project, LOCAL_B, tier, content)
-    made = world.client("partner_b").register_asset(
+    made = world.client("partner_b").record_asset(
         world.project_id,
         tier=tier.name.lower(),
         title=content.decode(),

@@ -204,7 +204,7 @@ def test_every_partner_sets_the_derivative_split(world: World) -> None:
     content_hash, tx_hash = register_on_chain(
         world.ledger, world.project, LOCAL_B, Tier.DERIVATIVE, b"retrofit kit"
     )
-    asset = partner.register_asset(
+    asset = partner.record_asset(
         world.project_id,
         tier="derivative",
         title="Retrofit kit",

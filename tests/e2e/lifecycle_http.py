@@ -110,6 +110,7 @@ class Story:
     contributions: dict[str, dict[str, Any]] = field(default_factory=dict)
     milestones: dict[int, dict[str, Any]] = field(default_factory=dict)
     deposit: dict[str, Any] = field(default_factory=dict)
+    assets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def project_id(self) -> int:

@@ -1,5 +1,6 @@
 """The chapters around the milestones, over HTTP: founding, the registry, funding, the
-background IP, the tier columns, the foreground book, and the audit an outsider can check.
+background IP, the tier columns, and the audit an outsider can check (the foreground book
+is in ``lifecycle_http_foreground.py``).
 
 Each chapter takes the :class:`~tests.e2e.lifecycle_http.Story` and checks the API's
 answers by their values; ``test_lifecycle_http.py`` runs them in the story's order.
@@ -230,29 +231,6 @@ def the_quorum_commits_the_columns_of(story: Story, milestone: int, *quorum: Loc
     assert [(p["snapshot"], p["tier"]) for p in committed] == [
         (snapshot["number"], t) for t in TIERS
     ]
-
-
-# ---------------------------------------------------------------------- foreground IP
-
-
-def the_foreground_book_takes_only_a_registration_sent_on_chain(story: Story) -> None:
-    """An asset is recorded from the registrant's own ``registerAsset`` transaction; no route
-    relays one, so the only transaction this story can name (the funder's deposit) is
-    refused, and the book stays empty."""
-    pid, tu = story.project_id, story.clients["a"]
-    (deposit,) = tu.funding_deposits(pid)
-    digest = hashlib.sha256(b"Defect detector model").hexdigest()
-    not_one = refused(
-        lambda: tu.register_asset(
-            pid,
-            tier="core",
-            title="Defect detector model",
-            content_hash=digest,
-            tx_hash=deposit["tx_hash"],
-        )
-    )
-    assert (not_one.status, not_one.problem["field"]) == (422, "tx_hash")
-    assert tu.assets(pid) == [] and tu.licences(pid) == [] and tu.revenue(pid) == []
 
 
 # ---------------------------------------------------------------------- the audit

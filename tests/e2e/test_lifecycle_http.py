@@ -15,9 +15,13 @@ on a released milestone ends without rejecting it): the first is settled by medi
 with a replacement, as in the ledger test; the second is ruled by the arbiter after the
 release rather than before it; the third is settled by mediation upholding the payouts.
 
-What only a party's own transaction straight to the chain does (registering a foreground
-asset, paying a licence fee or royalties) has no route that relays it, and the embedded
-chain has no RPC endpoint: the foreground assets, licences and revenue are left out.
+After milestone 1's columns are committed, each partner registers a foreground asset, a
+core licence is granted (and one for the United States refused with the reason), and
+revenue is paid on each tier, again into the third core bracket once milestone 2's columns
+are committed; TU Example's next core code is built on the registered asset. Registering
+and paying are the parties' own transactions: the served chain has no RPC endpoint, so
+each party signs the call the server prepared and the server relays it. Every share is
+checked to the wei against the model (``lifecycle_http_foreground.py``).
 """
 
 from __future__ import annotations
@@ -47,13 +51,18 @@ from tests.e2e.lifecycle_http import (
 from tests.e2e.lifecycle_http_chapters import (
     the_admin_founds_the_project_and_the_partners_join,
     the_background_key_follows_milestone_1,
-    the_foreground_book_takes_only_a_registration_sent_on_chain,
     the_funder_deposits_the_budget_itself,
     the_quorum_commits_the_columns_of,
     the_record_verifies_and_an_entry_proves_its_inclusion,
     the_talents_degree_is_recognised_in_the_host_country,
     two_milestones_are_planned,
     vision_works_deposits_its_background_ip,
+)
+from tests.e2e.lifecycle_http_foreground import (
+    a_core_licence_is_granted_and_one_for_a_forbidden_territory_refused,
+    core_revenue_follows_the_new_columns_into_the_third_bracket,
+    revenue_on_each_tier_is_split_by_the_committed_columns,
+    the_partners_register_one_foreground_asset_per_tier,
 )
 from tests.e2e.served import Served
 from tests.ledger.services.lifecycle_support import AMOUNTS, evidence
@@ -77,11 +86,15 @@ def test_a_project_lives_through_its_whole_lifecycle_over_http(served: Served) -
         the_background_key_follows_milestone_1(story)
         a_dispute_over_milestone_1_is_settled_by_mediation_then_claimed(story)
         the_quorum_commits_the_columns_of(story, 1, A, B)
-        the_foreground_book_takes_only_a_registration_sent_on_chain(story)
+
+        the_partners_register_one_foreground_asset_per_tier(story)
+        a_core_licence_is_granted_and_one_for_a_forbidden_territory_refused(story)
+        revenue_on_each_tier_is_split_by_the_committed_columns(story)
 
         the_partners_contribute_again_and_milestone_2_is_submitted_and_released(story)
         a_dispute_over_milestone_2_is_ruled_by_the_arbiter_then_claimed(story)
         the_quorum_commits_the_columns_of(story, 2, B, C)
+        core_revenue_follows_the_new_columns_into_the_third_bracket(story)
 
         milestone_3_falls_overdue_then_is_released_and_claimed(story)
         the_record_holds_one_entry_per_change(story)
@@ -217,12 +230,16 @@ def a_dispute_over_milestone_1_is_settled_by_mediation_then_claimed(story: Story
 
 
 def the_partners_contribute_again_and_milestone_2_is_submitted_and_released(story: Story) -> None:
-    story.contribute("a-detector", A, "core", "code", 300)
+    core_asset = story.assets["core"]["id"]
+    story.contribute("a-detector", A, "core", "code", 300, asset_id=core_asset)
     story.contribute("b-funding", B, "core", "funding", 200)
     story.contribute("c-core-knowhow", C, "core", "tacit_knowhow_transfer", 250)
     story.contribute("c-consulting", C, "application", "tacit_consulting", 1500)
     story.contribute("a-app-code", A, "application", "code", 60)
     story.contribute("b-more-data", B, "derivative", "data", 40)
+    built = story.admin.contribution(story.project_id, story.contributions["a-detector"]["id"])
+    assert built["asset_id"] == core_asset
+    assert story.payload("contribution.registered", -6)["asset_id"] == core_asset
 
     previous = story.snapshot_of(1)
     snapshot = story.submit(2, "pilot line: 40 000 parts inspected")
@@ -352,6 +369,10 @@ def the_record_holds_one_entry_per_change(story: Story) -> None:
         "dispute.settled": 2,
         "dispute.ruled": 1,
         "payout.claimed": 9,
+        "foreground.registered": 3,
+        "licence.granted": 2,
+        "licence.fee_paid": 2,
+        "revenue.received": 3,
         "alert.overdue": 1,
     }
     disputes = story.admin.disputes(story.project_id)["items"]
