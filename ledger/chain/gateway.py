@@ -32,7 +32,14 @@ from web3.exceptions import ContractLogicError, TransactionNotFound, Web3Excepti
 
 from ledger.chain.compiler import Artifact
 from ledger.chain.embedded import EmbeddedNode
-from ledger.errors import ChainError, ChainUnavailable, ContractReverted, NotFound, RuleViolation
+from ledger.errors import (
+    ChainError,
+    ChainUnavailable,
+    Conflict,
+    ContractReverted,
+    NotFound,
+    RuleViolation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +294,8 @@ class Chain:
             RuleViolation: (field ``transaction``) for bytes that are no signed typed
                 transaction, or a transaction for another chain, contract, call or value.
             ContractReverted: if the call would revert (nothing is sent).
+            Conflict: (field ``transaction``, part ``nonce``) when its nonce is used already:
+                the same transaction relayed again, or one the sender sent meanwhile.
         """
         fields, sender = _decode_signed(raw)
         expected = bytes(HexBytes(bound.contract.encode_abi(function, args=list(args))))
@@ -312,6 +321,14 @@ class Chain:
             "value": value,
         }
         with self._send_lock:
+            sent = self._guard(lambda: self.w3.eth.get_transaction_count(sender, "pending"))
+            if fields["nonce"] < sent:
+                raise Conflict(
+                    f"the signed transaction's nonce {fields['nonce']} is used already (the "
+                    f"sender's next is {sent}): it was sent before; prepare a new one",
+                    field="transaction",
+                    part="nonce",
+                )
             self._guard(lambda: self.w3.eth.call(call), contract=bound.name)
             tx_hash = self._guard(
                 lambda: self.w3.eth.send_raw_transaction(raw), contract=bound.name

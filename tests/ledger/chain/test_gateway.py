@@ -9,7 +9,7 @@ import pytest
 
 from ledger.chain.compiler import Build
 from ledger.chain.gateway import Bound, Chain, rpc_chain, transaction_sender
-from ledger.errors import ContractReverted, RuleViolation
+from ledger.errors import Conflict, ContractReverted, RuleViolation
 from tests.conftest import anvil_accounts, free_port
 
 
@@ -209,6 +209,19 @@ def test_a_signed_transaction_for_anything_else_is_refused_before_it_is_sent(
     assert (caught.value.fields["field"], caught.value.fields["part"]) == ("transaction", part)
     assert chain.call(probe, "count") == 0
     assert chain.unsigned(probe, "set", 9, 90, sender=sender.address, gas=1)["nonce"] == nonce
+
+
+def test_a_relayed_transaction_sent_again_is_a_conflict_and_sent_once(
+    chain: Chain, probe: Bound
+) -> None:
+    sender = chain.accounts[1]
+    unsigned = chain.unsigned(probe, "set", 9, 90, sender=sender.address, gas=100_000)
+    raw = signed_by(chain, sender, unsigned)
+    chain.send_signed(probe, raw, "set", 9, 90)
+    with pytest.raises(Conflict) as caught:
+        chain.send_signed(probe, raw, "set", 9, 90)
+    assert (caught.value.fields["field"], caught.value.fields["part"]) == ("transaction", "nonce")
+    assert chain.call(probe, "count") == 1
 
 
 def test_a_relayed_call_that_would_revert_is_not_sent(chain: Chain, probe: Bound) -> None:
