@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python scripts/bench.py gas
 	$(BIN)/python scripts/bench.py engine
 	$(BIN)/python scripts/bench.py snapshots
+	$(BIN)/python scripts/bench.py api
 
 clean:
 	rm -rf $(VENV) node_modules .ipledger .pytest_cache .ruff_cache
