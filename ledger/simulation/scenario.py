@@ -153,6 +153,22 @@ class Stream(_Strict):
         return self
 
 
+class BackgroundSpec(_Strict):
+    """Background IP a partner deposits into the IP escrow and licenses for project use.
+
+    The licence counts as one contribution of kind ``background_ip_license`` to ``tier``,
+    of ``value`` in the valuation schedule's unit, recorded on ``day``; ownership never
+    moves. The document's key is released to the project on ``release_milestone``.
+    """
+
+    owner: Key
+    title: Title
+    tier: Tier
+    value: Annotated[int, Field(ge=0, le=10**15, strict=True)]
+    day: Day = 0
+    release_milestone: Annotated[int, Field(ge=1, strict=True)] | None = None
+
+
 class Curve(_Strict):
     """An asset's revenue: ``periods`` payments, one every ``period_days``, shaped by ``shape``."""
 
@@ -234,6 +250,7 @@ class Scenario(_Strict):
     funding: Funding
     milestones: list[MilestoneSpec] = Field(min_length=1, max_length=50)
     streams: list[Stream] = Field(min_length=1)
+    background: list[BackgroundSpec] = Field(default_factory=list)
     assets: list[AssetSpec] = Field(default_factory=list)
     disputes: DisputeModel = DisputeModel()
     rules: dict[Key, RuleSpec] = Field(default_factory=dict)
@@ -259,6 +276,9 @@ class Scenario(_Strict):
         for index, stream in enumerate(self.streams):
             if stream.partner not in keys:
                 problems.append(f"streams[{index}].partner {stream.partner!r} is not a partner key")
+        for index, deposit in enumerate(self.background):
+            if deposit.owner not in keys:
+                problems.append(f"background[{index}].owner {deposit.owner!r} is not a partner key")
         if self.agreement.quorum.partners > len(self.partners):
             problems.append(
                 f"agreement.quorum.partners ({self.agreement.quorum.partners}) exceeds the "
@@ -283,6 +303,12 @@ class Scenario(_Strict):
             problems.append(
                 f"the milestones pay {total} wei but funding.amount is {self.funding.amount} wei"
             )
+        for index, deposit in enumerate(self.background):
+            if (deposit.release_milestone or 0) > len(self.milestones):
+                problems.append(
+                    f"background[{index}].release_milestone {deposit.release_milestone} is "
+                    f"beyond the {len(self.milestones)} milestones"
+                )
         for index, asset in enumerate(self.assets):
             if asset.after_milestone > len(self.milestones):
                 problems.append(

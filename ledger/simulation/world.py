@@ -18,7 +18,8 @@ The timeline, in days from the scenario's start (DESIGN.md, "Milestones, escrow,
   and a corrected snapshot supersedes the submitted one), ``reject`` (not released; the
   project goes on). Undisputed, it is released when the dispute window closes.
 - Contributions arrive per stream as a Poisson process (``rate`` per 30 days) from
-  ``from_day`` until ``until_day`` or the last submission, whichever is first.
+  ``from_day`` until ``until_day`` or the last submission, whichever is first. Each
+  background IP deposit is one ``background_ip_license`` contribution on its day.
 - Revenue payments of an asset: ``periods`` of them, one every ``period_days`` after the
   release of its ``after_milestone``; see :func:`revenue_amount` for the amounts.
 """
@@ -31,7 +32,7 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from ledger.equity import Contribution
+from ledger.equity import Contribution, Kind
 from ledger.simulation.scenario import Curve, Outcome, Scenario
 
 DAY = 86_400
@@ -92,7 +93,7 @@ class World:
 
     def cutoff(self, day: int) -> int:
         """The timestamp at the end of ``day``: contributions recorded by then count."""
-        return self.start + (day + 1) * DAY - 1
+        return end_of_day(self.start, day)
 
     @property
     def completed(self) -> bool:
@@ -103,6 +104,11 @@ class World:
     def disputes(self) -> int:
         """How many milestones were disputed."""
         return sum(m.dispute is not None for m in self.milestones)
+
+
+def end_of_day(start: int, day: int) -> int:
+    """The last second of ``day`` (days counted from ``start``, a Unix timestamp)."""
+    return start + (day + 1) * DAY - 1
 
 
 def run_seed(seed: int, index: int) -> int:
@@ -161,7 +167,17 @@ def _timeline(scenario: Scenario, rng: random.Random) -> list[MilestoneDraw]:
 def _contributions(
     scenario: Scenario, rng: random.Random, start: int, last_day: int
 ) -> tuple[Contribution, ...]:
-    drawn: list[Contribution] = []
+    drawn = [
+        Contribution(
+            partner_id=scenario.partner_id(deposit.owner),
+            tier=deposit.tier,
+            kind=Kind.BACKGROUND_IP_LICENSE,
+            value=deposit.value,
+            recorded_at=start + deposit.day * DAY,
+        )
+        for deposit in scenario.background
+        if deposit.day <= last_day
+    ]
     for stream in scenario.streams:
         partner = scenario.partner_id(stream.partner)
         end = last_day if stream.until_day is None else min(stream.until_day, last_day)
@@ -197,7 +213,7 @@ def _exclusions(
         if draw.submitted_day is None:
             out.append(draw)
             continue
-        cutoff = start + (draw.submitted_day + 1) * DAY - 1
+        cutoff = end_of_day(start, draw.submitted_day)
         if draw.dispute == "correct":
             period = [i for i, c in enumerate(contributions) if since < c.recorded_at <= cutoff]
             excluded = rng.choice(period) if period else None
