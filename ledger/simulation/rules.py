@@ -171,8 +171,9 @@ def _apply(scenario: Scenario, world: World, rule: Rule, snapshots: dict[int, Sn
             basis = [sum(w[p] for w in weights.values()) for p in ids]
         else:
             basis = [1] * len(ids)
+        # the amount is shared by the basis itself; the bps vector is only reported
         vector = dict(zip(ids, largest_remainder(basis, BPS), strict=True))
-        payouts = dict(zip(ids, largest_remainder(list(vector.values()), amount), strict=True))
+        payouts = dict(zip(ids, largest_remainder(basis, amount), strict=True))
         releases.append(Release(index, day, amount, vector, payouts, snapshot))
     payments = _revenue(scenario, world, rule.spec, terms, releases, ids)
     return Outcome(rule.name, ids, tuple(releases), payments)
