@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python scripts/bench.py engine
 	$(BIN)/python scripts/bench.py snapshots
 	$(BIN)/python scripts/bench.py api
+	$(BIN)/python scripts/bench.py simulate
 
 clean:
 	rm -rf $(VENV) node_modules .ipledger .pytest_cache .ruff_cache

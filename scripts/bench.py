@@ -6,6 +6,7 @@
     python scripts/bench.py engine  [--seed S] [--json]
     python scripts/bench.py snapshots [--contributions N] [--new N] [--runs N] [--seed S] [--json]
     python scripts/bench.py api     [--requests N] [--concurrency C] [--json]
+    python scripts/bench.py simulate [--runs N] [--scenario PATH] [--json]
 
 ``snapshots`` and ``api`` also run on PostgreSQL when IPLEDGER_BENCH_DATABASE_URL names a
 server where they may create (and drop) a database.
@@ -261,6 +262,42 @@ def api_suite(
         print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
         return
     _emit(_flatten(result, "{}.{}"), False, f"API: {requests} registrations, {concurrency} conns")
+
+
+@app.command("simulate")
+def simulate_suite(
+    runs: Annotated[int, typer.Option(help="Seeded runs per measurement.")] = 2000,
+    scenario: Annotated[Path, typer.Option(help="The scenario file.")] = Path(
+        "scripts/scenarios/sino-german-vision.toml"
+    ),
+    seed: Annotated[int, typer.Option(help="The simulation's seed.")] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Monte Carlo runs per second on one and two processes, every rule of the file compared."""
+    from ledger.simulation.montecarlo import simulate
+    from ledger.simulation.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
+    rules = list(loaded.compare)
+    timings = {}
+    for processes in (1, 2):
+        started = time.perf_counter()
+        summaries = simulate(loaded, runs=runs, seed=seed, rule_names=rules, processes=processes)
+        timings[processes] = time.perf_counter() - started
+        assert len(summaries) == runs
+    result = {
+        "scenario": loaded.name,
+        "rules": len(rules),
+        "runs": runs,
+        "runs_per_second_1proc": runs / timings[1],
+        "runs_per_second_2proc": runs / timings[2],
+        "speedup_2proc": timings[1] / timings[2],
+        **_environment(),
+    }
+    if as_json:
+        print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
+        return
+    _emit(result, False, f"simulator: {runs:,} runs")
 
 
 if __name__ == "__main__":
