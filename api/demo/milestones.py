@@ -36,7 +36,7 @@ def live_through(story: Story, number: int, planned: list[Planned]) -> Milestone
     spec = story.scenario.milestones[number - 1]
     console, pid = story.console, story.project_id
     amount = f"{show.ether(spec.amount)} ETH, TRL {spec.trl_target}"
-    show.heading(console, 3 + number, f"Milestone {number}: {spec.title} ({amount})")
+    show.heading(console, 3 + number, f"Milestone {number}: {spec.title}, {amount}")
     original = planned[0] if number == 1 else None
     if original is not None:  # registered twice by mistake: the dispute below finds it
         planned = [*planned, replace(original, label=COPY.format(label=original.label))]
@@ -105,7 +105,7 @@ def show_and_check(
 ) -> None:
     """Print the snapshot's matrix, and check it against the pure engine's."""
     number = snapshot["number"]
-    title = f"Snapshot #{number} ({how}): rights bps by tier, payout vector"
+    title = f"Snapshot #{number} ({how}), shares in bps"
     story.console.print(show.matrix(snapshot, story.names, title))
     expected = story.engine.snapshot(result.number)
     story.engine.check_snapshot(
@@ -211,8 +211,8 @@ def claim_all(story: Story, number: int, result: MilestoneResult) -> None:
         raise DemoError(f"milestone {number}: {claims['claimed_total']} wei claimed")
     show.ok(
         story.console,
-        f"Each partner claimed its payout to its own address: Σ "
-        f"{show.ether(sum(result.claimed.values()))} ETH, the milestone's amount to the wei.",
+        f"Each partner claimed its payout (the ETH column) to its own address: Σ "
+        f"{sum(result.claimed.values()):,} wei, exactly the milestone's amount.",
     )
 
 

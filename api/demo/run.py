@@ -42,7 +42,7 @@ def run_demo(
     """Run the scenario end to end over the API; what it did.
 
     Args:
-        scenario_path: A scenario file (``docs/simulation.md``).
+        scenario_path: A scenario file (the format: ``ledger/simulation/scenario.py``).
         home: The server's data folder, new or empty (kept); ``None`` for a temporary one.
         console: Where to print the story (default: standard output).
 
@@ -71,8 +71,8 @@ def run_demo(
             [
                 f"server   {server.url} (ipledger serve: eth-tester chain + SQLite)",
                 f"data     {server.home}" + ("" if home else " (temporary)"),
-                "Every act below is a request to that server's API by the party that acts, with",
-                "its own API key; what must be signed, it signs with its own key.",
+                "Every act below is a request to that server's API by the party that acts, "
+                "with its own API key; what must be signed, it signs with its own key.",
             ],
         )
         admin: Client = stack.enter_context(closing(Client.connect(server.url, server.admin_key)))
