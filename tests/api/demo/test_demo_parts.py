@@ -176,6 +176,7 @@ def test_a_home_that_holds_a_ledger_is_refused(tmp_path: Path) -> None:
         pytest.fail("no server may start on a used data folder")
 
 
+@pytest.mark.slow
 def test_a_server_that_stops_on_start_is_reported_with_its_log(tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     log.write_text("starting\nerror: the chain's block log is torn at block 7\n")
