@@ -41,6 +41,10 @@ openapi: setup
 openapi-check: setup
 	$(BIN)/ipledger openapi docs/openapi.json --check
 
+# The Sino-German scenario end to end over the API of a fresh `ipledger serve` (docs/demo.md).
+demo: setup
+	$(BIN)/ipledger demo
+
 bench: setup
 	$(BIN)/python scripts/bench.py compile
 	$(BIN)/python scripts/bench.py replay

@@ -190,6 +190,39 @@ def bootstrap_admin(name: Annotated[str, typer.Argument(help="Who the admin is."
     out().print(created.api_key, soft_wrap=True)
 
 
+#: The scenario ``ipledger demo`` runs unless given another.
+DEMO_SCENARIO = Path("scripts/scenarios/sino-german-vision.toml")
+
+
+@app.command()
+def demo(
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            help="Scenario file to run (default: scripts/scenarios/sino-german-vision.toml).",
+            show_default=False,
+        ),
+    ] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            help="Data folder for the demo's server, new or empty; kept afterwards "
+            "(default: a temporary folder, removed at the end).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run a scenario end to end over the API of a fresh `ipledger serve` and tell it."""
+    from api.demo import run_demo
+    from ledger.chain.compiler import project_root
+
+    path = scenario if scenario is not None else project_root() / DEMO_SCENARIO
+    try:
+        run_demo(path, home=home)
+    except LedgerError as exc:
+        raise _fail(exc) from None
+
+
 def openapi_document() -> str:
     """The API's OpenAPI document as the app serves it, in a stable text form."""
     import json

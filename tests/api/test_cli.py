@@ -33,7 +33,9 @@ def home(tmp_path: Path, build: Build, build_cache: Path, monkeypatch: pytest.Mo
     return home
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["compile"], ["deploy"], ["bootstrap-admin"]])
+@pytest.mark.parametrize(
+    "command", [[], ["serve"], ["compile"], ["deploy"], ["bootstrap-admin"], ["demo"]]
+)
 def test_help_on_every_command(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
@@ -44,7 +46,7 @@ def test_help_on_every_command(command: list[str]) -> None:
 
 def test_help_lists_the_commands() -> None:
     output = runner.invoke(app, ["--help"]).output
-    for command in ("serve", "compile", "deploy", "bootstrap-admin"):
+    for command in ("serve", "compile", "deploy", "bootstrap-admin", "demo"):
         assert command in output
 
 
