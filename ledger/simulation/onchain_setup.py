@@ -107,8 +107,8 @@ def require_tiered(scenario: Scenario, rule: str) -> RuleSpec:
     spec = scenario.rule(rule)
     if spec.kind != "tiered":
         raise RuleViolation(
-            f"rule {rule!r} is a {spec.kind!r} rule; only tiered rules can be replayed on chain "
-            "(the contracts implement the tiered rights model of Table 2)",
+            "only tiered rules can be replayed on chain (the contracts implement the tiered "
+            f"rights model of Table 2); rule {rule!r} is of kind {spec.kind!r}",
             field="rule",
             value=rule,
         )
@@ -119,7 +119,7 @@ def stage(scenario: Scenario, rule: RuleSpec, build: Build) -> Stage:
     """Deploy the contracts on a new embedded chain and set the scenario's project up.
 
     Raises:
-        RuleViolation: if the agreement with the rule's terms is not valid.
+        RuleViolation: if the agreement's terms for the chain differ from the engine's.
         ChainStateError: if the registry numbers the partners otherwise than the scenario.
     """
     count = len(scenario.partners)
