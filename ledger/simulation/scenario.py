@@ -338,9 +338,14 @@ class Scenario(_Strict):
         raise ScenarioError(f"unknown rule {name!r} (known: {known})", field="rule", value=name)
 
     def equity_terms(self, rule: RuleSpec | None = None) -> Agreement:
-        """The engine's terms of the agreement, with a tiered rule's changes applied."""
+        """The engine's terms of the agreement, with a tiered rule's changes applied.
+
+        Placeholder addresses stand for the parties (and for an arbiter, which a quorum
+        that asks for one requires); the engine's terms do not depend on them.
+        """
         spec = self.agreement_spec(
             {p.key: f"0x{i:040x}" for i, p in enumerate(self.partners, start=1)},
+            arbiters={"arbiter": f"0x{len(self.partners) + 1:040x}"},
             **self.rule_changes(rule),
         )
         return spec.equity_terms()

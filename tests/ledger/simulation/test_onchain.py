@@ -303,3 +303,16 @@ def test_replay_refuses_amounts_the_development_accounts_cannot_pay(build: Build
     with Replayer(scenario, build=build) as big:
         with pytest.raises(RuleViolation, match="funder holds .* too little to pay"):
             big.replay(0, 1, outcome)
+
+
+def test_replay_has_the_arbiter_sign_releases_when_the_quorum_asks_for_it(build: Build) -> None:
+    agreement = {"quorum": {"partners": 1, "arbiter": True}}
+    scenario = parse_scenario({**LATE_RULING, "agreement": agreement})
+    world, outcome = draw(scenario, 3, 0)
+    with Replayer(scenario, build=build) as replayer:
+        stage = replayer.stage
+        quorum, arbiter_approval = stage.registry.agreement(stage.project_id)[6:8]
+        assert (quorum, arbiter_approval) == (1, True)
+        result = replayer.replay(0, world.seed, outcome)
+    assert result.releases == len(outcome.releases) > 0
+    assert result.milestone_wei == sum(r.amount for r in outcome.releases)
