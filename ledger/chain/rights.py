@@ -216,8 +216,11 @@ class TieredRightsGateway(ContractGateway):
         signatures: Sequence[bytes],
         *,
         sender: LocalAccount | None = None,
+        gas: int | None = None,
     ) -> Receipt:
         """Commit a tier's column (anyone may submit; the signatures decide).
+
+        ``gas`` is the limit; by default the node estimates it.
 
         Raises:
             ContractReverted: ``TieredRights*`` for a column the tier rules refuse,
@@ -234,6 +237,7 @@ class TieredRightsGateway(ContractGateway):
             inputs_hash,
             list(signatures),
             sender=sender,
+            gas=gas,
         )
 
     def sign_negotiated_split(
@@ -250,8 +254,10 @@ class TieredRightsGateway(ContractGateway):
         signatures: Sequence[bytes],
         *,
         sender: LocalAccount | None = None,
+        gas: int | None = None,
     ) -> Receipt:
-        """Store a split of derivative revenue signed by every partner."""
+        """Store a split of derivative revenue signed by every partner (``gas``: as
+        :meth:`commit_snapshot`)."""
         return self._chain.transact(
             self.bound,
             "setNegotiatedSplit",
@@ -261,6 +267,7 @@ class TieredRightsGateway(ContractGateway):
             list(split.bps),
             list(signatures),
             sender=sender,
+            gas=gas,
         )
 
     def column(
@@ -491,8 +498,13 @@ class RevenueSharingGateway(ContractGateway):
         *,
         ether: bool = True,
         sender: LocalAccount | None = None,
+        gas: int | None = None,
     ) -> Receipt:
-        """Pay revenue for an asset: in ether (sent along) or in the project's ERC-20 (approved)."""
+        """Pay revenue for an asset: in ether (sent along) or in the project's ERC-20 (approved).
+
+        ``gas`` is the limit (``GAS_REVENUE + GAS_PER_PARTNER_CREDITED × partners`` covers
+        any column); by default the node estimates it.
+        """
         return self._chain.transact(
             self.bound,
             "depositRevenue",
@@ -500,6 +512,7 @@ class RevenueSharingGateway(ContractGateway):
             amount,
             sender=sender,
             value=amount if ether else 0,
+            gas=gas,
         )
 
     def deposit_revenue_unsigned(

@@ -364,7 +364,24 @@ class Scenario(_Strict):
         raise ScenarioError(f"unknown rule {name!r} (known: {known})", field="rule", value=name)
 
     def equity_terms(self, rule: RuleSpec | None = None) -> Agreement:
-        """The engine's terms of the agreement, with a tiered rule's changes applied."""
+        """The engine's terms of the agreement, with a tiered rule's changes applied.
+
+        Placeholder addresses stand for the parties (and for an arbiter, which a quorum
+        that asks for one requires); the engine's terms do not depend on them.
+        """
+        spec = self.agreement_spec(
+            {p.key: f"0x{i:040x}" for i, p in enumerate(self.partners, start=1)},
+            arbiters={"arbiter": f"0x{len(self.partners) + 1:040x}"},
+            **self.rule_changes(rule),
+        )
+        return spec.equity_terms()
+
+    def rule_changes(self, rule: RuleSpec | None = None) -> dict[str, Any]:
+        """The agreement's ``tiers``, ``tier_weights`` and ``valuation`` under a tiered rule.
+
+        The same terms serve the engine (:meth:`equity_terms`) and a project created on
+        chain for the rule (:meth:`agreement_spec` takes them as changes).
+        """
         terms = self.agreement
         tiers = terms.tiers
         if rule is not None and rule.core_band is not None:
@@ -378,13 +395,7 @@ class Scenario(_Strict):
             terms.tier_weights if rule is None or rule.tier_weights is None else rule.tier_weights
         )
         valuation = terms.valuation if rule is None or rule.valuation is None else rule.valuation
-        spec = self.agreement_spec(
-            {p.key: f"0x{i:040x}" for i, p in enumerate(self.partners, start=1)},
-            tiers=tiers,
-            tier_weights=weights,
-            valuation=valuation,
-        )
-        return spec.equity_terms()
+        return {"tiers": tiers, "tier_weights": weights, "valuation": valuation}
 
     def agreement_spec(
         self,
