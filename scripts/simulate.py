@@ -28,6 +28,7 @@ from rich.table import Table
 
 from ledger.errors import LedgerError
 from ledger.simulation.montecarlo import run_one, simulate
+from ledger.simulation.onchain_errors import ReplayMismatch, ReplayRefused
 from ledger.simulation.report import ether, write_csv
 from ledger.simulation.scenario import Scenario, load_scenario
 from ledger.simulation.stats import aggregate
@@ -132,27 +133,30 @@ def _outcomes(report: dict[str, Any]) -> Table:
 
 
 def _replay(scenario: Scenario, report: dict[str, Any], seed: int, count: int) -> dict[str, Any]:
+    """Replay runs 0..count-1 under the first tiered rule; a difference raises ReplayMismatch."""
     from ledger.simulation.onchain import Replayer
 
     rule = next((r for r in report["rules"] if report["by_rule"][r]["kind"] == "tiered"), None)
     if rule is None:
         raise typer.BadParameter("--onchain needs a tiered rule among those compared")
     started = time.perf_counter()
-    replayer = Replayer(scenario, rule=rule)
-    setup = time.perf_counter() - started
-    with _progress() as progress:
+    transactions = gas = 0
+    with Replayer(scenario, rule=rule) as replayer, _progress() as progress:
         task = progress.add_task(f"on-chain replay ({rule})", total=count, rate="")
         for index in range(count):
             world, outcomes = run_one(scenario, [rule], seed, index)
-            replayer.replay(index, world.seed, outcomes[rule])
+            result = replayer.replay(index, world.seed, outcomes[rule])
+            transactions += result.transactions
+            gas += result.gas_used
             progress.advance(task)
-    elapsed = time.perf_counter() - started
+        setup = replayer.setup_seconds
     return {
         "rule": rule,
         "runs": count,
         "setup_seconds": setup,
-        "seconds": elapsed,
-        "equal_to_the_wei": True,
+        "seconds": time.perf_counter() - started,
+        "transactions": transactions,
+        "gas_used": gas,
     }
 
 
@@ -218,6 +222,9 @@ def main(
         }
         if onchain:
             report["onchain"] = _replay(scenario, report, seed, onchain)
+    except (ReplayMismatch, ReplayRefused) as exc:
+        err.print(f"[red]on-chain replay failed:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
     except LedgerError as exc:
         err.print(f"[red]error:[/red] {exc.message}", highlight=False)
         raise typer.Exit(2) from None
@@ -243,7 +250,8 @@ def main(
         replay = report["onchain"]
         out.print(
             f"on-chain replay: {replay['runs']} runs under {replay['rule']} paid exactly "
-            f"the model's wei ({replay['seconds']:.1f} s)"
+            f"the model's wei ({replay['transactions']:,} transactions, "
+            f"{replay['seconds']:.1f} s)"
         )
 
 

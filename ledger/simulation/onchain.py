@@ -19,7 +19,7 @@ then walks the run's releases and revenue payments in time order:
 The first difference stops the replay with a :class:`ReplayMismatch` naming the run, its
 seed, the milestone or payment and the partner; a step a contract refuses stops it with a
 :class:`ReplayRefused` naming the run, its seed, the step and the contract's error.
-See ``docs/simulation-onchain.md``.
+See ``docs/simulation.md``, "Replaying runs on chain".
 """
 
 from __future__ import annotations

@@ -73,3 +73,18 @@ def test_an_unknown_rule_is_refused() -> None:
     assert done.returncode == 2
     assert "unknown rule 'flat'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_onchain_replay_pays_the_models_wei() -> None:
+    done = simulate(str(SINO), "--runs", "20", "--onchain", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    replay = json.loads(done.stdout)["onchain"]
+    assert replay["rule"] == "table2"
+    assert replay["runs"] == 2
+    assert replay["transactions"] > 0
+
+
+def test_onchain_needs_enough_runs() -> None:
+    done = simulate(str(SINO), "--runs", "3", "--onchain", "5")
+    assert done.returncode == 2
+    assert "--onchain 5 is more than the 3 runs" in done.stderr
