@@ -331,6 +331,22 @@ class Scenario(_Strict):
         ]
         if len(set(self.compare)) != len(self.compare):
             problems.append("compare lists a rule twice")
+        if problems:
+            return problems
+        # the terms as a project's agreement must hold too (whatever the schema above missed)
+        for name, rule in [
+            ("agreement", None),
+            *((f"rules.{n}", r) for n, r in self.rules.items()),
+        ]:
+            try:
+                self.equity_terms(rule)
+            except (ValidationError, RuleViolation) as exc:
+                detail = (
+                    exc.errors()[0]["msg"].removeprefix("Value error, ")
+                    if isinstance(exc, ValidationError)
+                    else exc.message
+                )
+                problems.append(f"{name}: not a valid agreement: {detail}")
         return problems
 
     # ------------------------------------------------------------------ derived

@@ -126,6 +126,10 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
         ),
         (lambda d: d["milestones"][0].update(delay_days={"dist": "poisson"}), "delay_days"),
         (lambda d: d.update(surprise=1), "surprise: Extra inputs are not permitted"),
+        (
+            lambda d: d["agreement"].update(tier_weights={"core": 5000}),
+            "agreement: not a valid agreement: fixed tier_weights must sum to 10000",
+        ),
     ],
 )
 def test_a_broken_rule_is_named(change, expected: str) -> None:
