@@ -110,6 +110,7 @@ def keep_keys(path: Path, keys: dict[str, str]) -> None:
     keys anyway) serve it again and look at it as any party, e.g. in the audit view.
     """
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file that was there keeps its mode through os.open
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
         json.dump(keys, out, indent=2, sort_keys=True)
         out.write("\n")
