@@ -105,7 +105,12 @@ function cell(ctx, tier, p, share, before, chosen, snapshotHasTier) {
   if (chosen.compare) {
     const was = before ? before.rights_bps : 0;
     change = bps - was;
-    lines.push(`${was} bps at milestone ${chosen.compare}`, `change ${delta(change)} bps`);
+    lines.push(
+      before
+        ? `${was} bps at milestone ${chosen.compare}`
+        : `not in the ${tier} column at milestone ${chosen.compare} (counted as 0 bps)`,
+      `change ${delta(change)} bps`,
+    );
   }
   const deltaClass = change === null ? "" : change > 0 ? " delta-up" : change < 0 ? " delta-down" : "";
   return h(

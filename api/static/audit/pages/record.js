@@ -89,7 +89,7 @@ function anchorsCard(anchors) {
               h("td", { class: "num" }, String(a.tree_size)),
               h("td", {}, hash(a.root_hash)),
               h("td", { class: "num", dataset: { block: String(a.block_number) } }, String(a.block_number)),
-              h("td", {}, when(a.anchored_at)),
+              h("td", { class: "when" }, when(a.anchored_at)),
               h("td", {}, hash(a.tx_hash)),
             ),
           ),
