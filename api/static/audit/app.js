@@ -41,7 +41,7 @@ function route() {
 }
 
 /** The fragment of a page ("#/1/equity?milestone=2"). */
-export function link(projectId, page, params = {}) {
+function link(projectId, page, params = {}) {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== null && v !== undefined));
   const text = query.toString();
   return `#/${projectId}/${page}${text ? `?${text}` : ""}`;

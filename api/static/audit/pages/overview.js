@@ -4,7 +4,7 @@
 import { every, get, optional } from "../api.js";
 import { badge, facts, h, message, section, table } from "../dom.js";
 import { day, days, when } from "../format.js";
-import { hash, heading, money, partner, problem, state } from "../parts.js";
+import { hash, heading, money, problem, state } from "../parts.js";
 
 export async function render(ctx) {
   const id = ctx.project.id;
