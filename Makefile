@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint format openapi openapi-check demo bench clean
+.PHONY: setup run test lint format openapi openapi-check demo screenshots bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -44,6 +44,10 @@ openapi-check: setup
 # The Sino-German scenario end to end over the API of a fresh `ipledger serve` (docs/demo.md).
 demo: setup
 	$(BIN)/ipledger demo
+
+# The audit view's screenshots in docs/img (the demo, served, photographed in /usr/bin/chromium).
+screenshots: setup
+	$(BIN)/python scripts/audit_screenshots.py --out docs/img
 
 bench: setup
 	$(BIN)/python scripts/bench.py compile

@@ -10,7 +10,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from api import errors
+from api import audit_view, errors
 from api.body_guard import BodyGuardMiddleware
 from api.deps import action_of
 from api.errors import PROBLEM_JSON
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     _describe_actions()
     for router in ROUTERS:
         app.include_router(router)
+    audit_view.mount(app)
     _serve_problems_as_problem_json(app)
     return app
 

@@ -16,11 +16,14 @@ the same transaction again returns the rows already stored and writes nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session, col, select
 
+from ledger.chain.escrow import MilestoneStatus
 from ledger.chain.gateway import Receipt
 from ledger.context import Ledger
-from ledger.db import FundingDeposit, Project
+from ledger.db import FundingDeposit, Milestone, Project
 from ledger.errors import RuleViolation
 from ledger.projects import get_project
 from ledger.recording import lock_project, record
@@ -85,6 +88,60 @@ def deposits(session: Session, project_id: int) -> list[FundingDeposit]:
             .where(FundingDeposit.project_id == project_id)
             .order_by(col(FundingDeposit.id))
         ).all()
+    )
+
+
+@dataclass(frozen=True)
+class EscrowBalance:
+    """A project's books in the milestone escrow, read from the chain, in the project's
+    asset units (wei for ether; ``token`` is the ERC-20 token, or ``None`` for ether).
+
+    ``held`` is what the escrow holds for the project: ``deposited`` less what left it
+    (``claimed``, ``refunded``, ``fees_paid``). It is split into ``available`` (committed to
+    no milestone), ``locked`` (released milestones' payouts not claimed yet) and the fees
+    owed to arbiters and the refund pool.
+    """
+
+    token: str | None
+    deposited: int
+    available: int
+    locked: int
+    claimed: int
+    refunded: int
+    fees_paid: int
+    fees_owed: int
+    refund_pool: int
+    held: int
+
+
+def escrow_balance(session: Session, ledger: Ledger, *, project_id: int) -> EscrowBalance:
+    """What the escrow holds for the project, and where it went, read from the chain.
+
+    Raises:
+        NotFound: for an unknown project.
+        ChainUnavailable: when the chain node does not answer.
+    """
+    project = get_project(session, project_id)
+    chain_id = _chain_id(project)
+    numbers = session.exec(select(Milestone.number).where(Milestone.project_id == project_id)).all()
+    funds = ledger.escrow.funds(chain_id)
+    locked = claimed = 0
+    for number in numbers:  # the escrow knows a milestone by its number in the project
+        held = ledger.escrow.milestone(chain_id, number)
+        claimed += held.claimed
+        if held.status == MilestoneStatus.RELEASED:
+            locked += held.total - held.claimed
+    return EscrowBalance(
+        token=None if project.token.lower() == ETH else project.token,
+        deposited=funds.deposited,
+        available=funds.available,
+        locked=locked,
+        claimed=claimed,
+        refunded=funds.refunded,
+        fees_paid=funds.fees_paid,
+        fees_owed=funds.fees_owed,
+        refund_pool=funds.refund_pool,
+        held=funds.deposited - claimed - funds.refunded - funds.fees_paid,
     )
 
 

@@ -133,6 +133,10 @@ class MilestonesApi(Base):
         """Every recorded deposit of the project (all pages), or ``funder``'s."""
         return self.pages(f"{_base(project_id)}/funding/deposits", funder=funder)
 
+    def funding_balance(self, project_id: int) -> Any:
+        """What the escrow holds for the project and where the deposits went (from the chain)."""
+        return self.get(f"{_base(project_id)}/funding/balance")
+
     def funding_deposit(self, project_id: int, deposit_id: int) -> Any:
         """One recorded deposit of the project."""
         return self.get(f"{_base(project_id)}/funding/deposits/{deposit_id}")

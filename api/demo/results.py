@@ -93,6 +93,9 @@ class DemoResult:
     record_size: int = 0
     registry_verified: bool = False
     seconds: float = 0.0
+    #: Each party's API key: ``admin``, ``arbiter``, ``funder``, ``licensee`` and the partners
+    #: by their scenario key (left out of the ``repr``, so printing a result shows no key).
+    api_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def disputes(self) -> list[DisputeResult]:

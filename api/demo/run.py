@@ -8,6 +8,8 @@ server and returns what it did (:class:`~api.demo.results.DemoResult`).
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from contextlib import ExitStack, closing
 from pathlib import Path
@@ -26,6 +28,9 @@ from api.demo.results import DemoResult
 from api.demo.server import running_server
 from api.demo.story import Story
 from ledger.simulation.scenario import Scenario, ScenarioError, load_scenario
+
+#: The file in a kept data folder (``--home``) that holds every party's API key.
+KEYS_FILE = "api-keys.json"
 
 
 def load(path: Path) -> Scenario:
@@ -78,6 +83,12 @@ def run_demo(
         admin: Client = stack.enter_context(closing(Client.connect(server.url, server.admin_key)))
         story = Story(console, scenario, cast, admin, Engine(scenario), result)
         found_the_project(story)
+        result.api_keys = {"admin": server.admin_key}
+        for who, client in story.clients.items():
+            assert client.api_key is not None  # every party's client holds its own key
+            result.api_keys[who] = client.api_key
+        if home is not None:
+            keep_keys(server.home / KEYS_FILE, result.api_keys)
         issue_the_credentials(story)
         fund_and_plan(story)
         for number in range(1, len(scenario.milestones) + 1):
@@ -87,9 +98,22 @@ def run_demo(
         summary(story, len(scenario.milestones) + 5)
     result.seconds = time.perf_counter() - started
     console.print()
-    kept = f", its data kept in {home}" if home else ""
+    kept = f", its data kept in {home} (the parties' API keys in {KEYS_FILE})" if home else ""
     show.ok(console, f"Demo done in {result.seconds:.0f} s; the server is stopped{kept}.")
     return result
+
+
+def keep_keys(path: Path, keys: dict[str, str]) -> None:
+    """Write the parties' API keys to ``path``, readable by its owner only.
+
+    They let whoever holds the data folder (which holds the database and the ledger's own
+    keys anyway) serve it again and look at it as any party, e.g. in the audit view.
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file that was there keeps its mode through os.open
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        json.dump(keys, out, indent=2, sort_keys=True)
+        out.write("\n")
 
 
 def audit(story: Story, number: int) -> None:

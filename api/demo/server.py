@@ -146,6 +146,32 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
+def serving(home: Path) -> Iterator[str]:
+    """``ipledger serve`` on 127.0.0.1 over the data folder ``home`` until the block ends;
+    its URL. The folder is used as it is (a kept demo folder, say): nothing is created.
+
+    Raises:
+        DemoError: if the server stops on start or does not answer ``/health`` in time.
+    """
+    env = _environment(home)
+    port = _free_port()
+    log = home / "serve.log"
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            [*COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_for_health(url, process, log)
+        yield url
+    finally:
+        _stop(process)
+
+
+@contextmanager
 def running_server(home: Path | None = None) -> Iterator[Server]:
     """An ``ipledger serve`` on 127.0.0.1 until the block ends, then stopped.
 
@@ -163,23 +189,10 @@ def running_server(home: Path | None = None) -> Iterator[Server]:
     try:
         home = home.resolve()
         prepare_home(home)
-        env = _environment(home)
-        admin_key = _bootstrap(env)
-        port = _free_port()
-        log = home / "serve.log"
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                [*COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_for_health(url, process, log)
+        admin_key = _bootstrap(_environment(home))
+        (home / "serve.log").write_bytes(b"")
+        with serving(home) as url:
             yield Server(url=url, admin_key=admin_key, home=home)
-        finally:
-            _stop(process)
     finally:
         if temporary is not None:
             temporary.cleanup()

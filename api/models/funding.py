@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas import Address, RawTransaction, Wei
 from ledger.db import FundingDeposit
+from ledger.funding import EscrowBalance
 
 #: A transaction hash: ``0x`` and 64 hex characters.
 TxHash = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$", examples=["0x" + "ab" * 32])]
@@ -89,4 +90,39 @@ class DepositOut(BaseModel):
             log_index=row.log_index,
             block_number=row.block_number,
             created_at=row.created_at.astimezone(UTC),
+        )
+
+
+class EscrowBalanceOut(BaseModel):
+    """What the milestone escrow holds for the project, read from the chain.
+
+    ``held`` = ``deposited`` − ``claimed`` − ``refunded`` − ``fees_paid``; of it,
+    ``available`` is committed to no milestone and ``locked`` is owed to partners by released
+    milestones not claimed yet. Amounts are in the project's asset units (wei for ether).
+    """
+
+    token: Address | None = Field(description="The ERC-20 token; `null` for ether.")
+    held: Wei = Field(description="What the escrow holds for the project now.")
+    deposited: Wei = Field(description="Every funder's deposits.")
+    available: Wei = Field(description="Committed to no milestone: what a release can use.")
+    locked: Wei = Field(description="Released milestones' payouts not claimed yet.")
+    claimed: Wei = Field(description="Paid to partners by their claims.")
+    refunded: Wei = Field(description="Refunded to funders.")
+    fees_paid: Wei = Field(description="Arbiters' fees withdrawn.")
+    fees_owed: Wei = Field(description="Arbiters' fees not withdrawn yet.")
+    refund_pool: Wei = Field(description="Set aside for refunds to funders.")
+
+    @classmethod
+    def of(cls, balance: EscrowBalance) -> EscrowBalanceOut:
+        return cls(
+            token=balance.token,
+            held=balance.held,
+            deposited=balance.deposited,
+            available=balance.available,
+            locked=balance.locked,
+            claimed=balance.claimed,
+            refunded=balance.refunded,
+            fees_paid=balance.fees_paid,
+            fees_owed=balance.fees_owed,
+            refund_pool=balance.refund_pool,
         )

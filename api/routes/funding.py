@@ -1,4 +1,4 @@
-"""Funding: deposits into a project's milestone escrow.
+"""Funding: deposits into a project's milestone escrow, and what it holds.
 
 A funder deposits from its own address: the ledger prepares the unsigned ``deposit``, then
 relays the funder's signed transaction or records one the funder sent itself; either way
@@ -14,7 +14,13 @@ from fastapi import APIRouter, Path, Query, Response, status
 from sqlmodel import col, select
 
 from api.deps import LedgerDep, ProjectId, RuntimeDep, allowed
-from api.models.funding import DepositIn, DepositOut, FundingTransactionOut, PrepareDepositIn
+from api.models.funding import (
+    DepositIn,
+    DepositOut,
+    EscrowBalanceOut,
+    FundingTransactionOut,
+    PrepareDepositIn,
+)
 from api.routes._milestones_common import CHAIN_PROBLEMS, CursorQuery, LimitQuery
 from api.schemas import DEFAULT_LIMIT, MAX_ID, Address, Page, decode_cursor, page, problems
 from ledger import funding, milestones_queries, projects
@@ -163,3 +169,20 @@ def get_deposit(
     """One recorded deposit of the project."""
     with session_scope(runtime.engine) as session:
         return DepositOut.of(milestones_queries.deposit_of(session, project_id, deposit_id))
+
+
+@router.get(
+    "/projects/{project_id}/funding/balance",
+    response_model=EscrowBalanceOut,
+    responses=problems(401, 403, 404, 422, *CHAIN_PROBLEMS),
+)
+def escrow_balance(
+    project_id: ProjectId,
+    caller: Annotated[Principal, allowed("project.read")],
+    runtime: RuntimeDep,
+    ledger: LedgerDep,
+) -> EscrowBalanceOut:
+    """What the milestone escrow holds for the project, and where the deposits went, read
+    from the chain."""
+    with session_scope(runtime.engine) as session:
+        return EscrowBalanceOut.of(funding.escrow_balance(session, ledger, project_id=project_id))

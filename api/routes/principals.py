@@ -13,7 +13,7 @@ from api.schemas import AUTH_PROBLEMS, MAX_ID, problems
 from ledger import principals
 from ledger.db import Principal, session_scope
 from ledger.errors import Unauthorized
-from ledger.permissions import require
+from ledger.permissions import PERMISSIONS, require
 
 router = APIRouter(prefix="/v1", tags=["principals"])
 
@@ -49,6 +49,16 @@ class PrincipalOut(BaseModel):
             created_at=row.created_at,
             revoked_at=row.revoked_at,
         )
+
+
+class MeOut(PrincipalOut):
+    """The calling principal, and the actions its role may take."""
+
+    actions: list[str] = Field(
+        description="The actions of the authorization matrix its role may take (each still "
+        "within its own project, for a project's principal), in the matrix's order.",
+        examples=[["project.read", "credential.read", "audit.read"]],
+    )
 
 
 class PrincipalIn(BaseModel):
@@ -120,10 +130,11 @@ def list_principals(
         return [PrincipalOut.of(p) for p in principals.list_principals(session, project_id)]
 
 
-@router.get("/me", response_model=PrincipalOut, responses=problems(401))
-def me(caller: PrincipalDep) -> PrincipalOut:
-    """The principal the API key belongs to."""
-    return PrincipalOut.of(caller)
+@router.get("/me", response_model=MeOut, responses=problems(401))
+def me(caller: PrincipalDep) -> MeOut:
+    """The principal the API key belongs to, and the actions its role may take."""
+    actions = [action for action, roles in PERMISSIONS.items() if caller.role in roles]
+    return MeOut(**PrincipalOut.of(caller).model_dump(), actions=actions)
 
 
 @router.get(

@@ -8,6 +8,7 @@ import pytest
 
 from api.client import ApiError
 from ledger import funding, journal
+from tests.api.test_milestones_api import AMOUNT, CLAIMS_OPEN, released
 from tests.api.world import World
 from tests.contracts.conftest import key
 from tests.ledger.services.conftest import signer
@@ -260,3 +261,43 @@ def test_another_projects_deposit_is_404_here(world: World) -> None:
     with pytest.raises(ApiError) as caught:
         client.funding_deposits(other.id)
     assert (caught.value.status, caught.value.problem["rule"]) == (403, "project")
+
+
+# ---------------------------------------------------------------------- the balance
+
+
+def amounts(balance: dict[str, Any]) -> dict[str, int]:
+    """The balance's amounts as integers (the answer carries them as decimal strings)."""
+    assert balance["token"] is None  # an ether project
+    return {name: int(value) for name, value in balance.items() if name != "token"}
+
+
+def test_the_balance_follows_deposits_releases_and_claims(world: World) -> None:
+    reader = world.client("licensee")  # any role that reads the project
+    empty = amounts(reader.funding_balance(world.project_id))
+    assert set(empty.values()) == {0} and len(empty) == 9
+
+    world.client("funder").fund(world.project_id, FUNDER, 3 * ETHER)
+    funded = amounts(reader.funding_balance(world.project_id))
+    assert (funded["deposited"], funded["available"], funded["held"]) == (3 * ETHER,) * 3
+
+    released(world)  # the operator deposits 2 × AMOUNT more; milestone 1 locks AMOUNT
+    locked = amounts(reader.funding_balance(world.project_id))
+    assert locked["deposited"] == locked["held"] == 3 * ETHER + 2 * AMOUNT
+    assert (locked["available"], locked["locked"]) == (3 * ETHER + AMOUNT, AMOUNT)
+
+    world.ledger.chain.advance_time(CLAIMS_OPEN)
+    claim = world.client("partner_a").claim(world.project_id, 1, 1)
+    paid = int(claim["amount"])
+    after = amounts(reader.funding_balance(world.project_id))
+    assert after["claimed"] == paid > 0
+    assert after["locked"] == AMOUNT - paid
+    assert after["held"] == 3 * ETHER + 2 * AMOUNT - paid
+    assert after["held"] == after["available"] + after["locked"]  # no fees, no refunds
+    # the only project with funds: the escrow's own ether is exactly what it holds for it
+    assert world.ledger.chain.balance(world.ledger.escrow.address) == after["held"]
+
+
+def test_the_balance_of_an_unknown_project_is_404(world: World) -> None:
+    response = world.http.get("/v1/projects/999/funding/balance", headers=world.headers("admin"))
+    assert response.status_code == 404, response.text

@@ -9,6 +9,7 @@ from api.client import ApiError
 from ledger import principals
 from ledger.context import Ledger
 from ledger.db import Principal, session_scope
+from ledger.permissions import PERMISSIONS
 from ledger.runtime import Runtime
 from tests.api.world import World
 
@@ -46,7 +47,10 @@ def test_no_key_or_a_bad_key_is_401_with_the_bearer_scheme(
         body = assert_problem(response, 401, "/problems/unauthenticated")
         assert response.headers["www-authenticate"] == "Bearer"
         assert body["detail"] == "the API key is not valid"
-    assert client.get("/v1/me", headers=auth(admin)).json()["role"] == "admin"
+    me = client.get("/v1/me", headers=auth(admin)).json()
+    assert me["role"] == "admin"
+    assert me["actions"] == [a for a, roles in PERMISSIONS.items() if "admin" in roles]
+    assert "audit.read" in me["actions"] and "alert.read" not in me["actions"]
 
 
 def test_an_admin_creates_an_issuer_whose_key_works_once_shown_and_never_stored(
@@ -66,6 +70,7 @@ def test_an_admin_creates_an_issuer_whose_key_works_once_shown_and_never_stored(
         "issuer",
         created["principal"]["id"],
     )
+    assert me["actions"] == ["credential.issue", "credential.revoke", "credential.read"]
     assert "api_key" not in client.get(f"/v1/principals/{me['id']}", headers=auth(admin)).json()
     with session_scope(runtime.engine) as session:
         row = session.get(Principal, me["id"])

@@ -8,6 +8,7 @@ command line answers a bad scenario or a used data folder with one line and exit
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -54,6 +55,10 @@ def test_the_demo_lives_through_the_sino_german_scenario(tmp_path: Path) -> None
     for line in ("verify: ok", "A licence for US is refused", "equals the pure engine's"):
         assert line in output
     assert (home / "ledger.sqlite3").is_file()  # --home is kept
+    parties = {"admin", "arbiter", "funder", "licensee", *result.partners.values()}
+    assert set(result.api_keys) == parties
+    assert all(key.startswith("ipl_") for key in result.api_keys.values())
+    assert json.loads((home / "api-keys.json").read_text(encoding="utf-8")) == result.api_keys
 
     again = runner.invoke(app, ["demo", "--home", str(home)])
     assert again.exit_code == 1

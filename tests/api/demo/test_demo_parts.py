@@ -3,6 +3,8 @@ and how it refuses a data folder or reports a server that does not start."""
 
 from __future__ import annotations
 
+import json
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from api.demo import DemoError
+from api.demo import DemoError, DemoResult
 from api.demo.cast import Cast, plan_contributions
 from api.demo.engine import Engine
+from api.demo.run import keep_keys
 from api.demo.server import _environment, _wait_for_health, running_server
 from api.demo.show import ether
 from ledger.chain.compiler import project_root
@@ -154,6 +157,21 @@ def test_ether_is_exact_to_the_wei() -> None:
     assert ether(10**18 // 2) == "0.5"
     assert ether(10**18 + 1) == "1.000000000000000001"
     assert ether(0) == "0"
+
+
+def test_the_keys_are_kept_for_their_owner_only_and_never_printed(tmp_path: Path) -> None:
+    keys = {"admin": "ipl_0123456789ab_secret-a", "arbiter": "ipl_ba9876543210_secret-b"}
+    path = tmp_path / "api-keys.json"
+    path.write_text("old", encoding="utf-8")  # a file left there is replaced, its mode too
+    path.chmod(0o644)
+    keep_keys(path, keys)
+    assert json.loads(path.read_text(encoding="utf-8")) == keys
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    fresh = tmp_path / "fresh.json"
+    keep_keys(fresh, keys)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    shown = repr(DemoResult(scenario="s", api_keys=keys))
+    assert "secret" not in shown and "ipl_" not in shown
 
 
 def test_the_server_gets_the_embedded_default_whatever_the_caller_set(
