@@ -238,14 +238,9 @@ class ArbiterSpec(_Strict):
     address: Address
 
 
-class AgreementSpec(_Strict):
-    """The agreement of a project (every field documented in ``docs/projects.md``)."""
+class Terms(_Strict):
+    """The terms of an agreement, without who signs it: what a scenario file states too."""
 
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    host_jurisdiction: Country
-    token: Address = ZERO_ADDRESS
-    parties: list[Party] = Field(min_length=2)
-    arbiters: list[ArbiterSpec] = Field(default_factory=list)
     tiers: Tiers = Tiers()
     valuation: dict[Kind, Annotated[int, Field(ge=0, le=10**9, strict=True)]] = Field(
         default_factory=dict
@@ -254,6 +249,16 @@ class AgreementSpec(_Strict):
     quorum: Quorum = Quorum()
     deadlines: Deadlines = Deadlines()
     arbiter_fee_cap_bps: Bps = 500
+
+
+class AgreementSpec(Terms):
+    """The agreement of a project (every field documented in ``docs/projects.md``)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    host_jurisdiction: Country
+    token: Address = ZERO_ADDRESS
+    parties: list[Party] = Field(min_length=2)
+    arbiters: list[ArbiterSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> AgreementSpec:

@@ -36,6 +36,11 @@ GAS_COMMIT_PER_PARTNER = 100_000
 GAS_PER_SIGNATURE = 15_000
 
 
+def commit_gas(partners: int, signatures: int) -> int:
+    """The gas limit of a column or split commit: partners' entries and signatures checked."""
+    return GAS_COMMIT + GAS_COMMIT_PER_PARTNER * partners + GAS_PER_SIGNATURE * signatures
+
+
 class RunReplay:
     """One replay in progress: the chain's clock, what is committed, what was sent."""
 
@@ -187,11 +192,7 @@ class RunReplay:
             root,
             digest,
         )
-        gas = (
-            GAS_COMMIT
-            + GAS_COMMIT_PER_PARTNER * len(committed.partners)
-            + GAS_PER_SIGNATURE * len(signatures)
-        )
+        gas = commit_gas(len(committed.partners), len(signatures))
         self._sent(
             stage.rights.commit_snapshot(
                 stage.project_id,
@@ -280,11 +281,7 @@ class RunReplay:
         order = sorted(by_address, key=lambda a: int(a, 16))
         split = NegotiatedSplit(1, tuple(order), tuple(by_address[a] for a in order))
         signatures = stage.rights.sign_negotiated_split(parties.partners, stage.project_id, split)
-        gas = (
-            GAS_COMMIT
-            + GAS_COMMIT_PER_PARTNER * len(split.partners)
-            + GAS_PER_SIGNATURE * len(signatures)
-        )
+        gas = commit_gas(len(split.partners), len(signatures))
         self._sent(
             stage.rights.set_negotiated_split(
                 stage.project_id, split, signatures, sender=parties.relayer, gas=gas

@@ -32,10 +32,8 @@ from ledger.agreements import (
     ArbiterSpec,
     Band,
     Country,
-    Deadlines,
     Party,
-    Quorum,
-    Tiers,
+    Terms,
 )
 from ledger.credentials.model import CredentialType
 from ledger.equity import BPS, Agreement, Kind, Partner, Side, Tier
@@ -103,17 +101,9 @@ class ScenarioPartner(_Strict):
     credentials: list[CredentialType] = Field(default_factory=list)
 
 
-class ScenarioAgreement(_Strict):
+class ScenarioAgreement(Terms):
     """The agreement's terms, as in a project's agreement, plus the negotiated split."""
 
-    tiers: Tiers = Tiers()
-    valuation: dict[Kind, Annotated[int, Field(ge=0, le=10**9, strict=True)]] = Field(
-        default_factory=dict
-    )
-    tier_weights: Literal["by_contribution"] | dict[Tier, Bps] = "by_contribution"
-    quorum: Quorum = Quorum()
-    deadlines: Deadlines = Deadlines()
-    arbiter_fee_cap_bps: Bps = 500
     negotiated: dict[Key, Bps] | None = None
 
 
