@@ -6,6 +6,7 @@
     python scripts/bench.py engine  [--seed S] [--json]
     python scripts/bench.py snapshots [--contributions N] [--new N] [--runs N] [--seed S] [--json]
     python scripts/bench.py api     [--requests N] [--concurrency C] [--json]
+    python scripts/bench.py chain   [--starts N] [--runs N] [--transfers N] [--json]
     python scripts/bench.py simulate [--runs N] [--scenario PATH] [--json]
 
 ``snapshots`` and ``api`` also run on PostgreSQL when IPLEDGER_BENCH_DATABASE_URL names a
@@ -262,6 +263,26 @@ def api_suite(
         print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
         return
     _emit(_flatten(result, "{}.{}"), False, f"API: {requests} registrations, {concurrency} conns")
+
+
+@app.command("chain")
+def chain_suite(
+    starts: Annotated[int, typer.Option(min=1, help="Cold, warm and reopening start-ups.")] = 3,
+    runs: Annotated[int, typer.Option(min=1, help="Simulated runs replayed on chain.")] = 20,
+    transfers: Annotated[int, typer.Option(min=1, help="Plain transfers, the baseline.")] = 500,
+    scenario: Annotated[Path, typer.Option(help="The scenario replayed.")] = Path(
+        "scripts/scenarios/sino-german-vision.toml"
+    ),
+    as_json: JsonFlag = False,
+) -> None:
+    """Embedded chain: start-up cold and warm; lifecycle transactions/s against transfers."""
+    import chain_bench
+
+    result = {
+        **chain_bench.run(starts=starts, runs=runs, transfers=transfers, scenario=scenario),
+        **_environment(),
+    }
+    _emit(result, as_json, "embedded chain: start-up and throughput")
 
 
 @app.command("simulate")
