@@ -3,7 +3,7 @@
     python scripts/bench.py compile [--runs N] [--json]
     python scripts/bench.py replay  [--blocks N] [--json]
     python scripts/bench.py gas     [--json]
-    python scripts/bench.py engine  [--seed S] [--json]
+    python scripts/bench.py engine  [--seed S] [--sizes N,N,...] [--json]
     python scripts/bench.py snapshots [--contributions N] [--new N] [--runs N] [--seed S] [--json]
     python scripts/bench.py api     [--requests N] [--concurrency C] [--json]
     python scripts/bench.py chain   [--starts N] [--runs N] [--transfers N] [--json]
@@ -199,12 +199,24 @@ def gas_suite(as_json: JsonFlag = False) -> None:
 @app.command("engine")
 def engine_suite(
     seed: Annotated[int, typer.Option(help="Seed of the generated contributions.")] = 20261128,
+    sizes: Annotated[
+        str, typer.Option(help="Contribution counts timed from scratch, comma-separated.")
+    ] = "10000,100000,1000000",
     as_json: JsonFlag = False,
 ) -> None:
     """Equity recalculation, from scratch and incremental, against a numpy.bincount floor."""
     import engine_bench
 
-    result = {**engine_bench.run(seed), **_environment()}
+    try:
+        counts = [int(part) for part in sizes.split(",")]
+        if len(counts) < 2 or min(counts) < 1 or counts != sorted(set(counts)):
+            raise ValueError
+    except ValueError:
+        raise typer.BadParameter(
+            "give at least two distinct positive counts, ascending, e.g. 1000,10000",
+            param_hint="--sizes",
+        ) from None
+    result = {**engine_bench.run(seed, counts), **_environment()}
     if as_json:
         print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
         return

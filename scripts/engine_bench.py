@@ -19,10 +19,11 @@ must be identical, hash included; a single from-scratch pass over all N + 10,000
 from __future__ import annotations
 
 import gc
+import math
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -65,8 +66,14 @@ def _contributions(n: int, rng: random.Random, start: int = 0) -> list[Contribut
     ]
 
 
-def run(seed: int = 20261128) -> dict[str, Any]:
-    """Time from-scratch and incremental recalculation against the numpy floor."""
+def run(seed: int = 20261128, sizes: Sequence[int] = SIZES) -> dict[str, Any]:
+    """Time from-scratch and incremental recalculation against the numpy floor.
+
+    ``sizes`` are the contribution counts timed from scratch, at least two, ascending;
+    the incremental rounds build on the largest.
+    """
+    if len(sizes) < 2 or any(n < 1 for n in sizes) or list(sizes) != sorted(set(sizes)):
+        raise ValueError("sizes must be at least two distinct positive counts, ascending")
     rng = random.Random(seed)
     partners = [
         Partner(id=i, side=Side.FOREIGN if i % 2 else Side.LOCAL) for i in range(1, PARTNERS + 1)
@@ -74,7 +81,7 @@ def run(seed: int = 20261128) -> dict[str, Any]:
     agreement = Agreement()
     seconds: dict[str, float] = {}
     floor: dict[str, float] = {}
-    for n in SIZES:
+    for n in sizes:
         contributions = _contributions(n, rng)
         started = time.perf_counter()
         compute_snapshot(
@@ -97,8 +104,26 @@ def run(seed: int = 20261128) -> dict[str, Any]:
         "seconds": seconds,
         "numpy_floor_seconds": floor,
         "scratch_vs_floor_ratio": {k: seconds[k] / floor[k] for k in seconds},
+        **_growth(seconds),
         **_incremental(agreement, partners, contributions, rng),
         "seed": seed,
+    }
+
+
+def _growth(seconds: dict[str, float]) -> dict[str, Any]:
+    """How the from-scratch time grows with N: per contribution, and as an exponent.
+
+    ``growth_exponent`` is the slope of log(seconds) against log(N) between the smallest
+    and the largest N: 1 is linear, 2 quadratic.
+    """
+    sizes = sorted(int(n) for n in seconds)
+    small, large = sizes[0], sizes[-1]
+    per = {str(n): seconds[str(n)] / n * 1e6 for n in sizes}
+    return {
+        "microseconds_per_contribution": per,
+        "growth_exponent": math.log(seconds[str(large)] / seconds[str(small)])
+        / math.log(large / small),
+        "per_contribution_largest_vs_smallest_ratio": per[str(large)] / per[str(small)],
     }
 
 
