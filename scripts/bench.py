@@ -9,8 +9,9 @@
     python scripts/bench.py chain   [--starts N] [--runs N] [--transfers N] [--json]
     python scripts/bench.py simulate [--runs N] [--scenario PATH] [--json]
 
-``snapshots`` and ``api`` also run on PostgreSQL when IPLEDGER_BENCH_DATABASE_URL names a
-server where they may create (and drop) a database.
+``snapshots`` and ``api`` also run on PostgreSQL when IPLEDGER_DATABASE_URL (or its older
+name IPLEDGER_BENCH_DATABASE_URL) names a server where they may create (and drop) a
+database; the ledger's own data stays untouched.
 
 Results, with the machine and versions, are kept in docs/BENCHMARKS.md.
 """
@@ -61,6 +62,21 @@ def _time_command(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(argv, env=env, check=True, capture_output=True)
     return time.perf_counter() - started
+
+
+#: Where a PostgreSQL server for the benchmarks is named, the first set winning.
+POSTGRES_VARIABLES = ("IPLEDGER_DATABASE_URL", "IPLEDGER_BENCH_DATABASE_URL")
+
+
+def _postgres_url() -> str | None:
+    """The PostgreSQL server to benchmark on as well, if one is named; else SQLite only."""
+    for name in POSTGRES_VARIABLES:
+        url = os.environ.get(name)
+        if url:
+            if not url.startswith(("postgresql://", "postgresql+psycopg://")):
+                raise typer.BadParameter(f"{name} must be a postgresql:// URL, not {url[:30]!r}")
+            return url
+    return None
 
 
 def _emit(result: dict[str, Any], as_json: bool, title: str) -> None:
@@ -242,7 +258,7 @@ def snapshots_suite(
             contributions=contributions,
             new=new,
             runs=runs,
-            postgres_url=os.environ.get("IPLEDGER_BENCH_DATABASE_URL") or None,
+            postgres_url=_postgres_url(),
         ),
         **_environment(),
     }
@@ -267,7 +283,7 @@ def api_suite(
             requests=requests,
             warmup=warmup,
             concurrency=concurrency,
-            postgres_url=os.environ.get("IPLEDGER_BENCH_DATABASE_URL") or None,
+            postgres_url=_postgres_url(),
         ),
         **_environment(),
     }

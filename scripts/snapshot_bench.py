@@ -2,8 +2,8 @@
 
 The seeded project of :mod:`snapshot_bench_data` (1,000 partners, N accepted contributions)
 is written into a fresh database: SQLite in a temporary folder, and PostgreSQL too when
-``IPLEDGER_BENCH_DATABASE_URL`` names a server (a throwaway database is created there and
-dropped afterwards). Then, on each backend:
+``IPLEDGER_DATABASE_URL`` (or ``IPLEDGER_BENCH_DATABASE_URL``) names a server (a throwaway
+database is created there and dropped afterwards). Then, on each backend:
 
 - from scratch: :func:`ledger.snapshots.take` of milestone 1, the project's first snapshot
   (reads all N rows, counts them, stores the snapshot with its payouts and payout root,
