@@ -2,7 +2,7 @@
 
     python scripts/bench.py compile [--runs N] [--json]
     python scripts/bench.py replay  [--blocks N] [--json]
-    python scripts/bench.py gas     [--json]
+    python scripts/bench.py gas     [--sizes 2,20,200] [--json]
     python scripts/bench.py engine  [--seed S] [--sizes N,N,...] [--json]
     python scripts/bench.py snapshots [--contributions N] [--new N] [--runs N] [--seed S] [--json]
     python scripts/bench.py api     [--requests N] [--concurrency C] [--json]
@@ -189,12 +189,26 @@ def replay_suite(
 
 
 @app.command("gas")
-def gas_suite(as_json: JsonFlag = False) -> None:
+def gas_suite(
+    sizes: Annotated[
+        str, typer.Option(help="Partner counts paid a milestone, comma-separated, from 2.")
+    ] = "2,20,200",
+    as_json: JsonFlag = False,
+) -> None:
     """Gas of the lifecycle's calls against a minimal Merkle distributor and PaymentSplitter."""
     import gas_report
 
+    try:
+        counts = [int(part) for part in sizes.split(",")]
+        if counts[0] != 2 or counts != sorted(set(counts)):
+            raise ValueError
+    except ValueError:
+        raise typer.BadParameter(
+            "give distinct partner counts, ascending, the first 2, e.g. 2,20,200",
+            param_hint="--sizes",
+        ) from None
     root = project_root()
-    result = {**gas_report.run(root / ".ipledger" / "build"), **_environment()}
+    result = {**gas_report.run(root / ".ipledger" / "build", counts), **_environment()}
     if as_json:
         print(json.dumps(result, sort_keys=True))  # noqa: T201 - the JSON is the output
         return

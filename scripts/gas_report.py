@@ -10,6 +10,7 @@ sides, reverting the chain in between.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,14 @@ def member(label: str) -> LocalAccount:
     return Account.from_key(keccak(f"gas report {label}".encode()))
 
 
-def run(cache_dir: Path) -> dict[str, Any]:
-    """Measure every call; returns the report (gas as integers, ratios as floats)."""
+def run(cache_dir: Path, sizes: Sequence[int] = SIZES) -> dict[str, Any]:
+    """Measure every call; returns the report (gas as integers, ratios as floats).
+
+    ``sizes`` are the partner counts of the projects paid a milestone: ascending, the
+    first 2 (the rights and revenue calls use that project), every one at least 2.
+    """
+    if sizes[0] != 2 or list(sizes) != sorted(set(sizes)):
+        raise ValueError("sizes must start at 2 and ascend, e.g. 2, 20, 200")
     root = project_root()
     build = compile_contracts(root=root, cache_dir=cache_dir)
     baselines = compile_contracts(
@@ -55,12 +62,12 @@ def run(cache_dir: Path) -> dict[str, Any]:
     )
     chain = embedded_chain(EmbeddedNode())
     try:
-        return _measure(chain, build, baselines)
+        return _measure(chain, build, baselines, sizes)
     finally:
         chain.close()
 
 
-def _measure(chain: Chain, build: Build, baselines: Build) -> dict[str, Any]:
+def _measure(chain: Chain, build: Build, baselines: Build, sizes: Sequence[int]) -> dict[str, Any]:
     report: dict[str, Any] = {"deploy_gas": {}, "plain_transfer_gas": 21_000}
     deploy = report["deploy_gas"]
 
@@ -98,7 +105,7 @@ def _measure(chain: Chain, build: Build, baselines: Build) -> dict[str, Any]:
     # -- projects of 2, 20 and 200 partners; the quorum is 2 in all of them
     projects: dict[int, tuple[int, list[LocalAccount]]] = {}
     join_gas: list[int] = []
-    for size in SIZES:
+    for size in sizes:
         project_id = registry.create_project(
             ProjectSetup(
                 terms=AgreementTerms(
@@ -125,7 +132,13 @@ def _measure(chain: Chain, build: Build, baselines: Build) -> dict[str, Any]:
     report["escrow_total_per_partner_gas"] = {}
     report["baseline_total_per_partner_gas"] = {}
     report["paymentsplitter_total_per_partner_gas"] = {}
-    for size in SIZES:
+    report["escrow_milestone_gas"] = {}
+    report["claim_gas_mean"] = {}
+    report["baseline_milestone_gas"] = {}
+    report["paymentsplitter_milestone_gas"] = {}
+    report["plain_transfer_milestone_gas"] = {}
+    report["escrow_per_partner_vs_transfer_ratio"] = {}
+    for size in sizes:
         project_id, partners = projects[size]
         tree = PayoutTree.of([(p.address, ETHER + i) for i, p in enumerate(partners)])
         escrow.deposit(project_id, tree.total, sender=chain.operator)
@@ -135,7 +148,13 @@ def _measure(chain: Chain, build: Build, baselines: Build) -> dict[str, Any]:
         report["release_gas"][str(size)] = release.gas_used
         claims = [escrow.claim_leaf(project_id, 1, tree, i).gas_used for i in range(size)]
         report["escrow_total_per_partner_gas"][str(size)] = (release.gas_used + sum(claims)) // size
-        if size == SIZES[-1]:
+        report["escrow_milestone_gas"][str(size)] = release.gas_used + sum(claims)
+        report["claim_gas_mean"][str(size)] = sum(claims) // size
+        report["plain_transfer_milestone_gas"][str(size)] = 21_000 * size
+        report["escrow_per_partner_vs_transfer_ratio"][str(size)] = (
+            (release.gas_used + sum(claims)) / size / 21_000
+        )
+        if size == sizes[-1]:
             report["claim_gas_first"] = claims[0]
             report["claim_gas_later"] = claims[1]
         chain.revert(start)
@@ -159,7 +178,8 @@ def _measure(chain: Chain, build: Build, baselines: Build) -> dict[str, Any]:
         report["baseline_total_per_partner_gas"][str(size)] = (
             receipt.gas_used + sum(baseline_claims)
         ) // size
-        if size == SIZES[-1]:
+        report["baseline_milestone_gas"][str(size)] = receipt.gas_used + sum(baseline_claims)
+        if size == sizes[-1]:
             report["baseline_merkle_claim_gas_first"] = baseline_claims[0]
             report["baseline_merkle_claim_gas_later"] = baseline_claims[1]
 
@@ -176,7 +196,8 @@ def _measure(chain: Chain, build: Build, baselines: Build) -> dict[str, Any]:
         report["paymentsplitter_total_per_partner_gas"][str(size)] = (
             receipt.gas_used + sum(releases)
         ) // size
-        if size == SIZES[-1]:
+        report["paymentsplitter_milestone_gas"][str(size)] = receipt.gas_used + sum(releases)
+        if size == sizes[-1]:
             report["paymentsplitter_deploy_gas"] = receipt.gas_used
             report["paymentsplitter_release_gas_first"] = releases[0]
             report["paymentsplitter_release_gas_later"] = releases[1]
@@ -220,8 +241,8 @@ def _measure(chain: Chain, build: Build, baselines: Build) -> dict[str, Any]:
     chain.send_value(trio[1].address, ETHER)
     report["revenue_withdraw_gas"] = revenue.withdraw(payee=trio[1]).gas_used
 
-    first, last = report["release_gas"][str(SIZES[0])], report["release_gas"][str(SIZES[-1])]
-    report["release_gas_growth_200_vs_2"] = last / first - 1
+    first, last = report["release_gas"][str(sizes[0])], report["release_gas"][str(sizes[-1])]
+    report[f"release_gas_growth_{sizes[-1]}_vs_{sizes[0]}"] = last / first - 1
     report["claim_vs_baseline_ratio"] = (
         report["claim_gas_first"] / report["baseline_merkle_claim_gas_first"]
     )
