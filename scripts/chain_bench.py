@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ledger.chain.compiler import compile_contracts, project_root
 from ledger.deployments import CONTRACTS
 from ledger.runtime import open_runtime
 from ledger.settings import Settings
@@ -82,8 +83,6 @@ def _start_ups(starts: int, scratch: Path) -> dict[str, Any]:
 
 
 def _throughput(scenario_path: Path, runs: int, transfers: int, build_dir: Path) -> dict[str, Any]:
-    from ledger.chain.compiler import compile_contracts, project_root
-
     scenario = load_scenario(scenario_path)
     build = compile_contracts(root=project_root(), cache_dir=build_dir)
     seed = 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -152,3 +153,19 @@ def test_api_refuses_a_database_url_that_is_not_postgresql() -> None:
     done = bench("api", "--requests", "1", env={"IPLEDGER_DATABASE_URL": "mysql://x/y"})
     assert done.returncode == 2
     assert "IPLEDGER_DATABASE_URL must be a postgresql:// URL" in message(done)
+
+
+def test_the_issues_database_variable_wins_over_the_older_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = importlib.util.spec_from_file_location("bench_under_test", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.delenv("IPLEDGER_DATABASE_URL", raising=False)
+    monkeypatch.delenv("IPLEDGER_BENCH_DATABASE_URL", raising=False)
+    assert module._postgres_url() is None
+    monkeypatch.setenv("IPLEDGER_BENCH_DATABASE_URL", "postgresql://old@127.0.0.1/a")
+    assert module._postgres_url() == "postgresql://old@127.0.0.1/a"
+    monkeypatch.setenv("IPLEDGER_DATABASE_URL", "postgresql://new@127.0.0.1/b")
+    assert module._postgres_url() == "postgresql://new@127.0.0.1/b"
