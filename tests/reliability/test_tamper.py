@@ -10,7 +10,8 @@ transaction, and the transaction is rolled back:
 - an entry deleted;
 - an entry inserted (later entries renumbered, the inserted one correctly hashed and chained);
 - two entries swapped (their sequence numbers exchanged);
-- a field of a stored snapshot altered;
+- a field of a stored snapshot altered (its hashes, shares, weights, columns, running
+  totals, payouts);
 - a stored signature altered (an entry's actor signature, a signed tree head's signature).
 
 Each must make ``verify`` fail and name where: the entry's sequence number, the snapshot's
@@ -44,7 +45,15 @@ from tests.ledger.services.dispute_support import AMOUNT, payout_root, release, 
 
 MUTATIONS = int(os.environ.get("IPLEDGER_TAMPER_MUTATIONS", "200"))
 SEED = int(os.environ.get("IPLEDGER_TAMPER_SEED", "20261128"))
-SNAPSHOT_FIELDS = ("inputs_hash", "previous_hash", "payout_vector", "weights", "columns")
+SNAPSHOT_FIELDS = (
+    "inputs_hash",
+    "previous_hash",
+    "payout_vector",
+    "weights",
+    "columns",
+    "totals",
+    "payouts",
+)
 
 pytestmark = pytest.mark.reliability
 
@@ -224,7 +233,8 @@ def alter_snapshot(stored: Stored, rng: random.Random) -> Mutation:
     def apply(c: Connection) -> None:
         row = c.execute(
             text(
-                "SELECT id, inputs_hash, previous_hash, payout_vector, weights, matrix "
+                "SELECT id, inputs_hash, previous_hash, payout_vector, weights, matrix, totals, "
+                "payouts "
                 "FROM snapshot WHERE project_id = :pid AND number = :n"
             ),
             {"pid": stored.project_id, "n": number},
@@ -247,7 +257,8 @@ def alter_snapshot(stored: Stored, rng: random.Random) -> Mutation:
 
 
 def bump(document: Any, rng: random.Random) -> None:
-    """Change one integer somewhere in a JSON document (a weight, a share, a column cell)."""
+    """Change one integer somewhere in a JSON document (a weight, a share, a column cell, a
+    total or a payout in wei, the last two written as decimal text)."""
     cells: list[tuple[Any, Any]] = []
 
     def walk(node: Any) -> None:
@@ -257,11 +268,16 @@ def bump(document: Any, rng: random.Random) -> None:
                 walk(value)
             elif isinstance(value, int) and not isinstance(value, bool):
                 cells.append((node, key))
+            elif isinstance(value, str) and value.isdigit():  # wei and totals as text
+                cells.append((node, key))
 
     walk(document)
     assert cells, document
     parent, key = rng.choice(cells)
-    parent[key] += rng.choice((-1, 1)) * rng.randrange(1, 1000)
+    old = int(parent[key])
+    new = old + rng.choice((-1, 1)) * rng.randrange(1, 1000)
+    new = new if new >= 0 else old + rng.randrange(1, 1000)
+    parent[key] = str(new) if isinstance(parent[key], str) else new
 
 
 def alter_signature(stored: Stored, rng: random.Random) -> Mutation:

@@ -118,3 +118,26 @@ def test_a_malformed_stored_tree_head_is_reported_not_raised(
         f"signed tree head of size {size}: its stored root or signature is malformed"
     ]
     assert not result.ok
+
+
+@pytest.mark.parametrize("column", ["payouts", "totals"])
+def test_a_snapshot_s_payouts_or_running_totals_edited_are_reported(
+    engine: Engine, ledger: Ledger, case: Case, column: str
+) -> None:
+    with session_scope(engine) as session:
+        number, value = session.execute(
+            text(f"SELECT number, {column} FROM snapshot WHERE project_id = :pid"),
+            {"pid": case.project.id},
+        ).one()
+    edited = value.replace('"1', '"2', 1)  # one wei or one total's first digit
+    assert edited != value
+    flip_one_character(
+        engine,
+        f"UPDATE snapshot SET {column} = :v WHERE project_id = :pid AND number = :n",
+        v=edited,
+        pid=case.project.id,
+        n=number,
+    )
+    result = report(engine, ledger, case)
+    assert [(m.number, m.field) for m in result.snapshots] == [(number, column)]
+    assert result.record.ok and not result.ok
