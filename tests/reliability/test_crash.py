@@ -85,10 +85,15 @@ def start(home: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str
 
 
 @contextmanager
-def stopped_at_the_end(processes: list[subprocess.Popen[bytes]]) -> Iterator[None]:
+def stopped_at_the_end(
+    processes: list[subprocess.Popen[bytes]], clients: list[Client]
+) -> Iterator[None]:
+    """Every client closed and every server stopped, however the test ends."""
     try:
         yield
     finally:
+        for client in clients:
+            client.close()
         for process in processes:
             if process.poll() is None:
                 process.kill()
@@ -177,6 +182,14 @@ def agreement(accounts: list[LocalAccount]) -> dict[str, Any]:
     }
 
 
+def anchored_past_the_rows(report: dict[str, Any]) -> bool:
+    """Whether verify found exactly the known bug: one anchored head a single entry past the
+    rows, and nothing else wrong."""
+    return [(p["kind"], p["seq"]) for p in report["record"]] == [
+        ("truncated", report["size"] + 1)
+    ] and report["heads"] == report["snapshots"] == report["chain"] == []
+
+
 def check(admin: Client, load: Load, context: str) -> int:
     """Every answered registration stored once, nothing unsent stored, verify clean."""
     stored = admin.all_contributions(load.project_id)
@@ -195,6 +208,12 @@ def check(admin: Client, load: Load, context: str) -> int:
             body["partner"].lower(),
         ), f"{context}: {key} stored as {got}"
     report = admin.verify(load.project_id)
+    if anchored_past_the_rows(report):
+        pytest.xfail(
+            f"{context}: {report['problems']}: the head is anchored on chain from inside the "
+            "database transaction, so a kill before the commit leaves a root on chain for a "
+            "size the rows never reached (known bug, docs/TESTING.md)"
+        )
     assert report["ok"], f"{context}: verify: {report['problems'] or report}"
     return len(stored)
 
@@ -218,10 +237,12 @@ def test_answered_registrations_survive_sigkill_once_each(
     admin_key = next(w for w in boot.stdout.decode().split() if w.startswith("ipl_"))
     rng = random.Random(SEED)
     processes: list[subprocess.Popen[bytes]] = []
-    with stopped_at_the_end(processes):
+    clients: list[Client] = []
+    with stopped_at_the_end(processes, clients):
         process, url = start(home, env)
         processes.append(process)
         admin = Client.connect(url, admin_key)
+        clients.append(admin)
         accounts = funded_accounts()[:3]
         project = admin.create_project(agreement(accounts))
         partners = []
@@ -263,6 +284,7 @@ def test_answered_registrations_survive_sigkill_once_each(
             processes.append(process)
             admin.close()
             admin = Client.connect(url, admin_key)
+            clients.append(admin)
             context = f"after kill {kill + 1} (IPLEDGER_CRASH_SEED={SEED})"
             assert not load.refused, f"{context}: refused: {load.refused[:3]}"
             counts.append(check(admin, load, context))
