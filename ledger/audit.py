@@ -23,6 +23,7 @@ from sqlmodel import Session
 from ledger import journal, projects, snapshots, tree_heads
 from ledger.context import Ledger
 from ledger.reconcile import Discrepancy, reconcile
+from ledger.record.errors import TreeHeadInvalid
 from ledger.record.heads import verify_head
 
 
@@ -64,7 +65,15 @@ def verify(session: Session, ledger: Ledger, *, project_id: int) -> AuditReport:
     }
     public_key = ledger.record_key.public_key()
     heads, known = [], dict(anchored)
-    for signed in tree_heads.heads(session, project_id):
+    for row in tree_heads.stored(session, project_id):
+        try:
+            signed = tree_heads.decode(row)
+        except TreeHeadInvalid:
+            heads.append(
+                f"signed tree head of size {row.tree_size}: its stored root or signature "
+                "is malformed"
+            )
+            continue
         if not verify_head(public_key, signed):
             heads.append(
                 f"signed tree head of size {signed.head.tree_size}: the signature does not verify"

@@ -18,6 +18,7 @@ from ledger import journal
 from ledger.db import TreeHeadRecord
 from ledger.errors import RuleViolation
 from ledger.record import Frontier, SignedTreeHead, TreeHead, leaf_hash, sign_head
+from ledger.record.errors import TreeHeadInvalid
 
 
 class AnchorReceipt(Protocol):
@@ -98,12 +99,34 @@ def anchor(session: Session, project_id: int, chain_anchor: Anchor) -> bool:
 
 def heads(session: Session, project_id: int) -> list[SignedTreeHead]:
     """Every published head of a project, oldest first."""
-    rows = session.exec(
-        select(TreeHeadRecord)
-        .where(TreeHeadRecord.project_id == project_id)
-        .order_by(col(TreeHeadRecord.tree_size))
-    ).all()
-    return [_signed(row) for row in rows]
+    return [_signed(row) for row in stored(session, project_id)]
+
+
+def stored(session: Session, project_id: int) -> list[TreeHeadRecord]:
+    """Every published head's row, oldest first, as stored (an arbiter decodes each itself)."""
+    return list(
+        session.exec(
+            select(TreeHeadRecord)
+            .where(TreeHeadRecord.project_id == project_id)
+            .order_by(col(TreeHeadRecord.tree_size))
+        ).all()
+    )
+
+
+def decode(row: TreeHeadRecord) -> SignedTreeHead:
+    """A stored row as a signed head.
+
+    Raises:
+        TreeHeadInvalid: a stored root or signature that is not hex, or a root not 32 bytes.
+    """
+    try:
+        return _signed(row)
+    except ValueError as error:  # bytes.fromhex: not hexadecimal
+        raise TreeHeadInvalid(
+            f"the stored head of size {row.tree_size} is not hexadecimal",
+            field="tree_head",
+            tree_size=row.tree_size,
+        ) from error
 
 
 def _latest(session: Session, project_id: int) -> TreeHeadRecord | None:

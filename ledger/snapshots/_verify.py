@@ -67,6 +67,13 @@ def verify(session: Session, project_id: int) -> list[Mismatch]:
             "payout_vector": {str(k): v for k, v in fresh.payout_vector.items()},
             "weights": {t.value: w for t, w in fresh.weights.items()},
             "columns": columns_of(fresh),
+            "totals": sorted(
+                [pid, tier.value, kind.value, str(v)]
+                for (pid, tier, kind), v in fresh.totals.items()
+            ),
+            "payouts": None
+            if row.amount is None
+            else {str(k): str(v) for k, v in fresh.payouts(row.amount).items()},
         }
         stored = {
             "inputs_hash": row.inputs_hash,
@@ -74,6 +81,8 @@ def verify(session: Session, project_id: int) -> list[Mismatch]:
             "payout_vector": json.loads(row.payout_vector),
             "weights": json.loads(row.weights),
             "columns": json.loads(row.matrix)["columns"],
+            "totals": sorted(json.loads(row.totals)),
+            "payouts": None if row.payouts is None else json.loads(row.payouts),
         }
         for field, value in expected.items():
             if stored[field] != value:

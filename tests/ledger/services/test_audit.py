@@ -95,3 +95,49 @@ def test_a_forged_tree_head_signature_is_reported(
     result = report(engine, ledger, case)
     assert result.heads == [f"signed tree head of size {size}: the signature does not verify"]
     assert not result.ok
+
+
+@pytest.mark.parametrize("column", ["signature", "root_hash"])
+def test_a_malformed_stored_tree_head_is_reported_not_raised(
+    engine: Engine, ledger: Ledger, case: Case, column: str
+) -> None:
+    with session_scope(engine) as session:
+        size, value = session.execute(
+            text(f"SELECT tree_size, {column} FROM tree_head WHERE project_id = :pid"),
+            {"pid": case.project.id},
+        ).one()
+    flip_one_character(
+        engine,
+        f"UPDATE tree_head SET {column} = :v WHERE project_id = :pid AND tree_size = :n",
+        v="z" + value[1:],  # no longer hexadecimal
+        pid=case.project.id,
+        n=size,
+    )
+    result = report(engine, ledger, case)
+    assert result.heads == [
+        f"signed tree head of size {size}: its stored root or signature is malformed"
+    ]
+    assert not result.ok
+
+
+@pytest.mark.parametrize("column", ["payouts", "totals"])
+def test_a_snapshot_s_payouts_or_running_totals_edited_are_reported(
+    engine: Engine, ledger: Ledger, case: Case, column: str
+) -> None:
+    with session_scope(engine) as session:
+        number, value = session.execute(
+            text(f"SELECT number, {column} FROM snapshot WHERE project_id = :pid"),
+            {"pid": case.project.id},
+        ).one()
+    edited = value.replace('"1', '"2', 1)  # one wei or one total's first digit
+    assert edited != value
+    flip_one_character(
+        engine,
+        f"UPDATE snapshot SET {column} = :v WHERE project_id = :pid AND number = :n",
+        v=edited,
+        pid=case.project.id,
+        n=number,
+    )
+    result = report(engine, ledger, case)
+    assert [(m.number, m.field) for m in result.snapshots] == [(number, column)]
+    assert result.record.ok and not result.ok
