@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -17,32 +19,49 @@ from api.errors import PROBLEM_JSON
 from api.idempotency import IdempotencyMiddleware
 from api.routes import ROUTERS
 from ledger import __version__
+from ledger.context import Ledger
 from ledger.permissions import PERMISSIONS, ROLES
+from ledger.recording import anchor_all_pending
 from ledger.runtime import Runtime, open_runtime
 from ledger.settings import Settings, get_settings
 
+log = logging.getLogger(__name__)
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    retry_anchors: bool | None = None,
+) -> FastAPI:
     """Build the app.
 
     Args:
         settings: the configuration; read from the environment when omitted.
         runtime: an already open runtime (its owner closes it); when omitted the
             app opens one from ``settings`` at start-up and closes it at shutdown.
+        retry_anchors: run the task that anchors heads a failed anchor left behind (at
+            start-up, then every ``anchor_retry_seconds``); by default only when the app
+            opens its own runtime (``ipledger serve`` asks for it).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if runtime is not None:
-            app.state.runtime = runtime
-            yield
-            return
-        opened = await to_thread.run_sync(open_runtime, settings or get_settings())
+        opened = runtime or await to_thread.run_sync(open_runtime, settings or get_settings())
         app.state.runtime = opened
         try:
-            yield
+            async with anyio.create_task_group() as tasks:
+                if retry_anchors if retry_anchors is not None else runtime is None:
+                    ledger = getattr(app.state, "ledger", None) or Ledger.of(opened)
+                    app.state.ledger = ledger
+                    # a head left unanchored by a crash is anchored before the first request
+                    await to_thread.run_sync(_anchor_round, ledger, opened)
+                    tasks.start_soon(_anchor_pending_heads, ledger, opened)
+                yield
+                tasks.cancel_scope.cancel()
         finally:
-            await to_thread.run_sync(opened.close)
+            if runtime is None:
+                await to_thread.run_sync(opened.close)
 
     app = FastAPI(
         title="ipledger",
@@ -59,6 +78,20 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     audit_view.mount(app)
     _serve_problems_as_problem_json(app)
     return app
+
+
+async def _anchor_pending_heads(ledger: Ledger, runtime: Runtime) -> None:
+    """Anchor the heads a failed anchor left behind, every ``anchor_retry_seconds``."""
+    while True:
+        await anyio.sleep(runtime.settings.anchor_retry_seconds)
+        await to_thread.run_sync(_anchor_round, ledger, runtime)
+
+
+def _anchor_round(ledger: Ledger, runtime: Runtime) -> None:
+    try:
+        anchor_all_pending(runtime.engine, ledger)
+    except Exception:  # the database is away: the next round tries again
+        log.warning("anchoring pending heads failed; retrying later", exc_info=True)
 
 
 def _serve_problems_as_problem_json(app: FastAPI) -> None:

@@ -102,7 +102,7 @@ def serve(
             settings.db_backend,
         )
         uvicorn.run(
-            create_app(settings, runtime=runtime),
+            create_app(settings, runtime=runtime, retry_anchors=True),
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,

@@ -12,7 +12,13 @@ same key and the same method, path, query and body gets them back, with
 - the same key while the first request still runs is 409
   ``/problems/idempotency-key-in-flight`` (retry later);
 - a first request that fails (4xx, 5xx, or an exception) releases the key: nothing was
-  created, so a corrected retry runs anew.
+  created, so a corrected retry runs anew;
+- a claim whose request never answered (its process was killed) is a lease: once it is
+  older than ``IPLEDGER_IDEMPOTENCY_LEASE_SECONDS`` (60 by default, far longer than any
+  request runs), a retry with the same request takes it over and runs. Whether the killed
+  request's work committed is then up to the ledger's own checks: a contribution carries
+  its key in its signed fields and is stored once (the retry gets 200 with the stored one),
+  a released milestone or a claimed payout is refused the second time by its state.
 
 Keys are per principal: two principals may use the same key for different things. A
 request whose API key is not valid passes through untouched (the route answers 401). The
@@ -23,9 +29,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 
 from anyio import to_thread
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,6 +47,8 @@ from ledger.principals import authenticate
 HEADER = "idempotency-key"
 REPLAYED = "Idempotent-Replayed"
 MAX_KEY = 255
+#: How long a claim without an answer holds its key (``IPLEDGER_IDEMPOTENCY_LEASE_SECONDS``).
+LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -58,8 +68,14 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def claim(engine: Engine, principal_id: int, key: str, print_: str) -> Claim:
-    """Claim ``key`` for a new request, or find the request that holds it."""
+def claim(
+    engine: Engine, principal_id: int, key: str, print_: str, *, lease: timedelta = LEASE
+) -> Claim:
+    """Claim ``key`` for a new request, or find the request that holds it.
+
+    A claim with no answer older than ``lease`` was left by a request that never finished
+    (its process died): the same request takes it over.
+    """
     try:
         with session_scope(engine) as session:
             row = IdempotencyRecord(
@@ -86,8 +102,26 @@ def claim(engine: Engine, principal_id: int, key: str, print_: str) -> Claim:
     if held.fingerprint != print_:
         return Claim(refusal="reused")
     if held.status is None:
-        return Claim(refusal="in-flight")
+        if held.created_at > utc_now() - lease or not _take_over(engine, held):
+            return Claim(refusal="in-flight")
+        assert held.id is not None
+        return Claim(row_id=held.id)
     return Claim(replay=held)
+
+
+def _take_over(engine: Engine, held: IdempotencyRecord) -> bool:
+    """Renew an expired claim for this request; False when another retry renewed it first."""
+    with session_scope(engine) as session:
+        renewed = session.execute(
+            update(IdempotencyRecord)
+            .where(
+                IdempotencyRecord.id == held.id,  # type: ignore[arg-type]
+                IdempotencyRecord.status.is_(None),  # type: ignore[union-attr]
+                IdempotencyRecord.created_at == held.created_at,  # type: ignore[arg-type]
+            )
+            .values(created_at=utc_now())
+        )
+        return bool(renewed.rowcount)  # type: ignore[attr-defined]
 
 
 def store(engine: Engine, row_id: int, status: int, headers: Headers, body: bytes) -> None:
@@ -156,7 +190,11 @@ class IdempotencyMiddleware:
         print_ = fingerprint(
             scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), body
         )
-        claimed = await to_thread.run_sync(claim, engine, principal_id, key, print_)
+        runtime = scope["app"].state.runtime
+        lease = timedelta(seconds=runtime.settings.idempotency_lease_seconds)
+        claimed = await to_thread.run_sync(
+            partial(claim, engine, principal_id, key, print_, lease=lease)
+        )
         if claimed.refusal == "reused":
             await send_problem(
                 scope,

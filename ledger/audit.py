@@ -49,6 +49,7 @@ class AuditReport:
         lines += [
             f"snapshot {m.number}: {m.field} differs from its recomputation" for m in self.snapshots
         ]
+        lines += [f"chain: {d.subject} {d.ref}: {d.detail}" for d in self.chain]
         return lines
 
 

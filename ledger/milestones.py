@@ -23,7 +23,7 @@ from ledger.chain.escrow import RELEASE
 from ledger.context import Ledger
 from ledger.db import Dispute, Milestone, Project
 from ledger.errors import ChainStateError, Conflict, NotFound, RuleViolation, Unauthorized
-from ledger.recording import anchor_now, lock_project, record
+from ledger.recording import lock_project, publish_head, record
 from ledger.signatures import partner_signatures, recover
 
 STATES = ("planned", "submitted", "released", "disputed", "rejected")
@@ -232,7 +232,7 @@ def release(
         actor="ledger",
         signature=",".join(signatures),
     )
-    anchor_now(session, ledger, project)
+    publish_head(session, ledger, project)
     return milestone
 
 

@@ -56,6 +56,18 @@ class Settings(BaseSettings):
     anchor_every: int = Field(
         100, ge=1, description="Anchor the record's head on chain at least every N entries."
     )
+    anchor_retry_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How often `ipledger serve` retries anchoring heads left unanchored "
+        "(the chain node was down when they were signed).",
+    )
+    idempotency_lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How long an Idempotency-Key claimed by a request that never answered "
+        "(its process died) refuses retries as in flight before a retry takes it over.",
+    )
     host: str = Field("127.0.0.1", description="Address `ipledger serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `ipledger serve` listens on.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(

@@ -174,7 +174,9 @@ class VerifyOut(BaseModel):
     heads: list[str] = Field(description="Published heads whose signature fails.")
     snapshots: list[SnapshotProblemOut]
     chain: list[ChainProblemOut]
-    problems: list[str] = Field(description="Record, head and snapshot problems, one line each.")
+    problems: list[str] = Field(
+        description="Record, head, snapshot and chain problems, one line each."
+    )
 
     @classmethod
     def of(cls, report: AuditReport) -> VerifyOut:

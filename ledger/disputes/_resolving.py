@@ -26,7 +26,7 @@ from ledger.disputes._subjects import (
     require_arbiter,
 )
 from ledger.errors import ChainStateError
-from ledger.recording import anchor_now, lock_project, record
+from ledger.recording import lock_project, publish_head, record
 from ledger.signatures import partner_signatures
 
 
@@ -266,5 +266,5 @@ def _resolve(
         signature=signature,
     )
     if milestone is not None and milestone.released_tx:
-        anchor_now(session, ledger, project)
+        publish_head(session, ledger, project)
     return row

@@ -28,7 +28,7 @@ from ledger.record import (
     verify_consistency,
     verify_inclusion,
 )
-from ledger.recording import anchor_now
+from ledger.recording import publish_head
 from tests.api.world import World
 
 ROUTES = ("entries", "entries/1", "consistency?first=1", "head", "heads", "anchors", "verify")
@@ -53,7 +53,7 @@ def anchor(world: World) -> int:
     with world.session() as session:
         project = session.get(Project, world.project_id)
         assert project is not None
-        return anchor_now(session, world.ledger, project)
+        return publish_head(session, world.ledger, project)
 
 
 def rows(world: World, record: int | None = None) -> list[Any]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import timedelta
 
 from sqlmodel import select
 
+from api.idempotency import fingerprint
+from ledger.context import utc_now
 from ledger.db import IdempotencyRecord, Principal
 from tests.api.world import World
 
@@ -113,4 +117,46 @@ def test_concurrent_requests_with_one_key_create_once(world: World) -> None:
     # each is either the first, a replay of it, or told the first is still running
     assert statuses.count(201) >= 1
     assert set(statuses) <= {201, 409}
+    assert funders(world) == ["Second funder", "funder"]
+
+
+def leave_claim(world: World, key: str, body: bytes, *, age: timedelta) -> None:
+    """A claim as a request killed before it answered leaves it, claimed ``age`` ago."""
+    with world.session() as session:
+        session.add(
+            IdempotencyRecord(
+                principal_id=world.principals["admin"].id,
+                key=key,
+                fingerprint=fingerprint("POST", "/v1/principals", "", body),
+                created_at=utc_now() - age,
+            )
+        )
+
+
+def post_raw(world: World, key: str, body: bytes):  # type: ignore[no-untyped-def]
+    headers = {**world.headers("admin"), "Idempotency-Key": key}
+    headers["Content-Type"] = "application/json"
+    return world.http.post("/v1/principals", content=body, headers=headers)
+
+
+def test_a_claim_left_by_a_killed_request_holds_its_key_until_its_lease_ends(
+    world: World,
+) -> None:
+    lease = timedelta(seconds=world.http.app.state.runtime.settings.idempotency_lease_seconds)
+    body = json.dumps({**BODY, "project_id": world.project_id}).encode()
+    leave_claim(world, "k-6", body, age=lease / 2)
+    refused = post_raw(world, "k-6", body)
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "/problems/idempotency-key-in-flight"
+    assert funders(world) == ["funder"]
+
+    leave_claim(world, "k-7", body, age=lease * 2)
+    other = post_raw(world, "k-7", body.replace(b"Second", b"Third"))
+    assert other.status_code == 409  # another request: still the key's reuse, not a takeover
+    assert other.json()["type"] == "/problems/idempotency-key-reused"
+    taken = post_raw(world, "k-7", body)
+    assert taken.status_code == 201, taken.text  # the same request takes the expired claim
+    again = post_raw(world, "k-7", body)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == taken.json()
     assert funders(world) == ["Second funder", "funder"]

@@ -13,7 +13,7 @@ from ledger.context import Ledger
 from ledger.db import Project, session_scope
 from ledger.errors import NotFound, RuleViolation
 from ledger.record import TreeHead, leaf_hash, verify_consistency, verify_head, verify_inclusion
-from ledger.recording import anchor_now, lock_project, record
+from ledger.recording import lock_project, publish_head, record
 from tests.ledger.services.conftest import (  # the services' chain, ledger and project
     clock,
     deployed,
@@ -42,7 +42,7 @@ def publish(engine: Engine, ledger: Ledger, project: Project, extra: int = 0) ->
         locked = lock_project(session, project.id)  # type: ignore[arg-type]
         for n in range(extra):
             record(session, ledger, locked, "note.added", {"n": n}, actor="test")
-        return anchor_now(session, ledger, locked)
+        return publish_head(session, ledger, locked)
 
 
 def proves(proof: record_queries.Inclusion) -> bool:
