@@ -10,9 +10,10 @@ milestone released or not as the model says and claimed to its amount, every lea
 exactly once (the escrow's ``Claimed`` events), and what the escrow and RevenueSharing hold.
 
 ``IPLEDGER_DIFFERENTIAL_RUNS`` sets how many scenarios (8 by default),
-``IPLEDGER_DIFFERENTIAL_SEED`` the seed and ``IPLEDGER_DIFFERENTIAL_FIRST`` the first
-scenario's number; every failure is listed with its scenario number, world and run seed,
-and the message says how to replay that scenario alone.
+``IPLEDGER_DIFFERENTIAL_WORLDS`` how many worlds each (1), ``IPLEDGER_DIFFERENTIAL_SEED``
+the seed and ``IPLEDGER_DIFFERENTIAL_FIRST`` the first scenario's number; every failure is
+listed with its scenario number, world and run seed, and the message says how to replay
+the first failing scenario alone.
 """
 
 from __future__ import annotations
