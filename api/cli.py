@@ -78,8 +78,12 @@ def _fail(exc: LedgerError) -> typer.Exit:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on [default: 8000].")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default: IPLEDGER_HOST, else 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (default: IPLEDGER_PORT, else 8000).")
+    ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI UI at /docs) on the configured chain and database."""
     import uvicorn

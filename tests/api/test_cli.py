@@ -164,3 +164,10 @@ def test_bootstrap_admin_prints_a_working_key_once_then_refuses(home: Path) -> N
     again = runner.invoke(app, ["bootstrap-admin", "Someone else"])
     assert again.exit_code != 0
     assert "Traceback" not in again.output and "admin" in again.output
+
+
+def test_serve_help_names_its_defaults() -> None:
+    result = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "(default: IPLEDGER_HOST, else 127.0.0.1)" in result.output
+    assert "(default: IPLEDGER_PORT, else 8000)" in result.output
