@@ -5,13 +5,16 @@
 - the record: every journal entry recomputed from its raw row (hash, chain of hashes,
   sequence), the Merkle tree rebuilt and compared with every tree head anchored on chain
   and every signed tree head checked against the record key (``ledger.journal.verify``);
+- the contributions: every row against the journal entry that registered it
+  (``ledger.contribution_audit.verify``);
 - the snapshots: every stored snapshot recomputed from the raw contributions and the
   agreement versions (``ledger.snapshots.verify``);
 - the chain: what the contracts hold and emitted for the project, compared with what the
   ledger recorded (``ledger.reconcile``);
 
 and reports each problem where it is seen: an entry by sequence number, a snapshot by
-number and field, a chain discrepancy by subject and field. It only reads.
+number and field, a contribution row by id and field, a chain discrepancy by subject and
+field. It only reads.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from ledger import journal, projects, snapshots, tree_heads
+from ledger import contribution_audit, journal, projects, snapshots, tree_heads
 from ledger.context import Ledger
 from ledger.reconcile import Discrepancy, reconcile
 from ledger.record.errors import TreeHeadInvalid
@@ -37,10 +40,17 @@ class AuditReport:
     heads: list[str] = field(default_factory=list)
     snapshots: list[snapshots.Mismatch] = field(default_factory=list)
     chain: list[Discrepancy] = field(default_factory=list)
+    contributions: list[contribution_audit.RowMismatch] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.record.ok and not self.heads and not self.snapshots and not self.chain
+        return (
+            self.record.ok
+            and not self.heads
+            and not self.snapshots
+            and not self.chain
+            and not self.contributions
+        )
 
     def problems(self) -> list[str]:
         """One line per problem, for people."""
@@ -48,6 +58,9 @@ class AuditReport:
         lines += self.heads
         lines += [
             f"snapshot {m.number}: {m.field} differs from its recomputation" for m in self.snapshots
+        ]
+        lines += [
+            f"contribution {m.contribution_id}: {m.field}: {m.detail}" for m in self.contributions
         ]
         lines += [f"chain: {d.subject} {d.ref}: {d.detail}" for d in self.chain]
         return lines
@@ -89,4 +102,5 @@ def verify(session: Session, ledger: Ledger, *, project_id: int) -> AuditReport:
         heads,
         snapshots.verify(session, project_id),
         reconcile(session, ledger, project_id=project_id),
+        contribution_audit.verify(session, project_id),
     )

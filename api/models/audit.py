@@ -162,6 +162,14 @@ class ChainProblemOut(BaseModel):
     detail: str
 
 
+class ContributionProblemOut(BaseModel):
+    """A contribution row that differs from the journal entry that registered it."""
+
+    contribution_id: int
+    field: str
+    detail: str
+
+
 class VerifyOut(BaseModel):
     """The full check of a record, from raw data (``ledger.audit.verify``)."""
 
@@ -174,8 +182,11 @@ class VerifyOut(BaseModel):
     heads: list[str] = Field(description="Published heads whose signature fails.")
     snapshots: list[SnapshotProblemOut]
     chain: list[ChainProblemOut]
+    contributions: list[ContributionProblemOut] = Field(
+        description="Contribution rows that differ from their `contribution.registered` entry."
+    )
     problems: list[str] = Field(
-        description="Record, head, snapshot and chain problems, one line each."
+        description="Record, head, snapshot, contribution and chain problems, one line each."
     )
 
     @classmethod
@@ -210,6 +221,12 @@ class VerifyOut(BaseModel):
                     detail=d.detail,
                 )
                 for d in report.chain
+            ],
+            contributions=[
+                ContributionProblemOut(
+                    contribution_id=m.contribution_id, field=m.field, detail=m.detail
+                )
+                for m in report.contributions
             ],
             problems=report.problems(),
         )

@@ -13,6 +13,7 @@ from ledger.db import Contribution
 from ledger.equity import Partner as EquityPartner
 from ledger.equity import Snapshot
 from ledger.equity.engine import Recalculation, compute_history
+from ledger.errors import LedgerError
 from ledger.snapshots._reads import (
     columns_of,
     equity_contribution,
@@ -56,11 +57,18 @@ def recompute(session: Session, project_id: int) -> list[Snapshot]:
 
 
 def verify(session: Session, project_id: int) -> list[Mismatch]:
-    """Where the stored snapshots differ from :func:`recompute` (empty when they agree)."""
+    """Where the stored snapshots differ from :func:`recompute` (empty when they agree).
+
+    Stored inputs that cannot be recomputed at all (a contribution row whose tier or kind
+    is not one the ledger knows) are one mismatch, ``recomputation``, at the first snapshot.
+    """
     mismatches = []
-    for row, fresh in zip(
-        history(session, project_id), recompute(session, project_id), strict=True
-    ):
+    rows = history(session, project_id)
+    try:
+        recomputed = recompute(session, project_id)
+    except (LedgerError, ValueError, KeyError) as error:
+        return [Mismatch(rows[0].number, "recomputation", None, str(error))] if rows else []
+    for row, fresh in zip(rows, recomputed, strict=True):
         expected = {
             "inputs_hash": fresh.inputs_hash,
             "previous_hash": fresh.previous_hash,

@@ -333,6 +333,7 @@ def test_verify_reports_a_tampered_entry_by_its_sequence_number(world: World) ->
     )
     assert clean["root"] == auditor.tree_head(world.project_id)["root_hash"]
     assert clean["record"] == clean["heads"] == clean["snapshots"] == clean["chain"] == []
+    assert clean["contributions"] == []
     assert clean["problems"] == []
 
     target = next(r for r in rows(world) if r.kind == "partner.joined")

@@ -265,6 +265,10 @@ def test_verify_shows_the_entry_whose_row_was_altered_as_failed(
     )
     assert failed == [[str(seq), "edited"]]
     assert "does not match its hash" in page.locator(f'tr[data-seq="{seq}"]').inner_text()
+    # the contribution's row still holds the signed value: it differs from the edited entry
+    rows = page.locator("#contribution-problems tr[data-contribution]")
+    assert rows.count() == 1
+    assert rows.locator("td").first.inner_text() == "value"
 
     # the row links to the entry in the record, where the browser's own check fails too
     page.click(f'#record-problems tr[data-seq="{seq}"] a')

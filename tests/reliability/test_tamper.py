@@ -114,6 +114,7 @@ class Stored:
     entries: list[dict[str, Any]]
     heads: list[int]  # sizes of the stored signed heads
     snapshots: list[int]  # snapshot numbers
+    contributions: list[int]  # contribution row ids
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class Expected:
     changed: int | None = None  # the first entry changed, when not ``seq`` (an insertion)
     snapshot: tuple[int, str] | None = None
     head: str | None = None  # the line reported for the head
+    contribution: tuple[int, str] | None = None  # a row's id and the field that differs
 
 
 Mutation = tuple[str, Callable[[Connection], None], Expected]
@@ -326,7 +328,49 @@ def alter_signature(stored: Stored, rng: random.Random) -> Mutation:
     )
 
 
-KINDS = (change_payload, delete_entry, insert_entry, swap_entries, alter_snapshot, alter_signature)
+#: A contribution row's column, and how to change its stored value.
+CONTRIBUTION_COLUMNS = ("value", "tier", "kind", "evidence_hash", "signature", "partner_number")
+
+
+def alter_contribution(stored: Stored, rng: random.Random) -> Mutation:
+    contribution_id = rng.choice(stored.contributions)
+    column = rng.choice(CONTRIBUTION_COLUMNS)
+
+    def apply(c: Connection) -> None:
+        old = c.execute(
+            text(f"SELECT {column} FROM contribution WHERE id = :id"), {"id": contribution_id}
+        ).scalar_one()
+        if column == "value":
+            new: Any = int(old) + rng.choice((-1, 1, 10**18))
+        elif column == "partner_number":
+            new = int(old) % 3 + 1  # another partner of the project
+        elif column == "tier":
+            new = rng.choice([t for t in ("core", "derivative", "application") if t != old])
+        elif column == "kind":
+            new = rng.choice([k for k in ("code", "data", "patent", "funding") if k != old])
+        else:
+            new = flip(old, rng)
+        c.execute(
+            text(f"UPDATE contribution SET {column} = :v WHERE id = :id"),
+            {"v": new, "id": contribution_id},
+        )
+
+    return (
+        f"contribution {contribution_id}: alter {column}",
+        apply,
+        Expected(contribution=(contribution_id, column)),
+    )
+
+
+KINDS = (
+    change_payload,
+    delete_entry,
+    insert_entry,
+    swap_entries,
+    alter_snapshot,
+    alter_signature,
+    alter_contribution,
+)
 
 
 # ---------------------------------------------------------------------- checking
@@ -360,6 +404,13 @@ def check(report: audit.AuditReport, expected: Expected) -> None:
     if expected.head is not None:
         assert report.heads == [expected.head], report.problems()
         assert not report.snapshots, report.problems()
+    if expected.contribution is not None:  # a snapshot counting the row may differ too
+        assert [(m.contribution_id, m.field) for m in report.contributions] == [
+            expected.contribution
+        ], report.problems()
+        assert report.record.ok and not report.heads, report.problems()
+    elif expected.seq is None:  # an entry changed may leave its row differing from it too
+        assert not report.contributions, report.problems()
 
 
 @contextmanager
@@ -382,7 +433,11 @@ def stored_data(engine: Engine, project_id: int) -> Stored:
             text("SELECT number FROM snapshot WHERE project_id = :pid ORDER BY number"),
             {"pid": project_id},
         ).scalars()
-        return Stored(project_id, entries, heads, list(numbers))
+        contributions = session.execute(
+            text("SELECT id FROM contribution WHERE project_id = :pid ORDER BY id"),
+            {"pid": project_id},
+        ).scalars()
+        return Stored(project_id, entries, heads, list(numbers), list(contributions))
 
 
 def remember_chain_reads(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:

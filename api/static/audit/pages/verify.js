@@ -55,7 +55,7 @@ function reportView(ctx, report, millis) {
       ["Entries", String(report.size)],
       ["Root of all entries", hash(report.root, { full: true })],
       ["Sizes anchored on chain", report.anchored_sizes.join(", ") || "none"],
-      ["Problems", String(report.problems.length + report.chain.length)],
+      ["Problems", String(report.problems.length)],
       ["Took", `${(millis / 1000).toFixed(1)} s`],
     ]),
   );
@@ -104,6 +104,27 @@ function reportView(ctx, report, millis) {
             ),
           ),
           { id: "snapshot-problems" },
+        ),
+      ),
+    );
+  }
+  if (report.contributions.length) {
+    parts.push(
+      section(
+        "Contributions",
+        table(
+          "Contribution rows that differ from the entry that registered them",
+          ["contribution", "field", "detail"],
+          report.contributions.map((c) =>
+            h(
+              "tr",
+              { dataset: { contribution: String(c.contribution_id) } },
+              h("th", { scope: "row" }, `#${c.contribution_id}`),
+              h("td", {}, c.field),
+              h("td", {}, c.detail),
+            ),
+          ),
+          { id: "contribution-problems" },
         ),
       ),
     );
