@@ -17,8 +17,9 @@ same key and the same method, path, query and body gets them back, with
   older than ``IPLEDGER_IDEMPOTENCY_LEASE_SECONDS`` (60 by default, far longer than any
   request runs), a retry with the same request takes it over and runs. Whether the killed
   request's work committed is then up to the ledger's own checks: a contribution carries
-  its key in its signed fields and is stored once (the retry gets 200 with the stored one),
-  a released milestone or a claimed payout is refused the second time by its state.
+  its key in its signed fields and is stored once (the retry gets 200 with the stored one);
+  a release or a claim whose transaction was mined is refused by the chain the second
+  time, and ``verify`` shows the ledger behind the chain until it is reconciled.
 
 Keys are per principal: two principals may use the same key for different things. A
 request whose API key is not valid passes through untouched (the route answers 401). The
