@@ -14,11 +14,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from ledger import projects, snapshots
+from ledger.chain import history
 from ledger.chain.escrow import RELEASE
 from ledger.context import Ledger
 from ledger.db import Dispute, Milestone, Project
@@ -197,21 +199,23 @@ def release(
         if who not in {a.address for a in spec.arbiters}:
             raise Unauthorized(f"{who} is not an arbiter of the project", field="arbiter")
         arbiter_raw = bytes.fromhex(arbiter_signature.removeprefix("0x"))
-    available = ledger.escrow.available(project.chain_project_id)
-    if available < milestone.amount:
-        raise RuleViolation(
-            f"the escrow holds {available} wei, the milestone needs {milestone.amount}",
-            field="amount",
-            available=str(available),
+    receipt = _released_on_chain(ledger, project.chain_project_id, milestone, snapshot.payout_root)
+    if receipt is None:
+        available = ledger.escrow.available(project.chain_project_id)
+        if available < milestone.amount:
+            raise RuleViolation(
+                f"the escrow holds {available} wei, the milestone needs {milestone.amount}",
+                field="amount",
+                available=str(available),
+            )
+        receipt = ledger.escrow.release_signed(
+            project.chain_project_id,
+            milestone.number,
+            bytes.fromhex(snapshot.payout_root),
+            milestone.amount,
+            signers.ordered(),
+            arbiter_raw,
         )
-    receipt = ledger.escrow.release_signed(
-        project.chain_project_id,
-        milestone.number,
-        bytes.fromhex(snapshot.payout_root),
-        milestone.amount,
-        signers.ordered(),
-        arbiter_raw,
-    )
     milestone.state = "released"
     milestone.released_tx = receipt.tx_hash
     milestone.released_block = receipt.block_number
@@ -234,6 +238,38 @@ def release(
     )
     publish_head(session, ledger, project)
     return milestone
+
+
+@dataclass(frozen=True)
+class _Mined:
+    """A transaction found on chain by its event (its receipt's answer was lost)."""
+
+    tx_hash: str
+    block_number: int
+
+
+def _released_on_chain(
+    ledger: Ledger, chain_project_id: int, milestone: Milestone, root: str
+) -> _Mined | None:
+    """The release of a milestone the ledger still has as submitted, if the chain has it.
+
+    A release whose transaction was mined but whose answer was lost (the node dropped the
+    connection; the process died before its commit) is adopted, not sent again: the retry
+    records the chain's release. One with another root or amount is a ChainStateError.
+    """
+    for logged in history.milestones_released(ledger.escrow, chain_project_id):
+        event = logged.event
+        if event.milestone_id != milestone.number:
+            continue
+        if event.root.hex() != root or event.total != milestone.amount:
+            raise ChainStateError(
+                f"milestone {milestone.number} was released on chain with root "
+                f"{event.root.hex()} and {event.total} wei, the ledger has {root} and "
+                f"{milestone.amount}",
+                milestone=milestone.number,
+            )
+        return _Mined(logged.tx_hash, logged.block_number)
+    return None
 
 
 def claim(session: Session, ledger: Ledger, *, milestone_id: int, partner_number: int) -> str:

@@ -11,11 +11,17 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
-from ledger import journal, milestones, snapshots
+from ledger import audit, journal, milestones, snapshots
 from ledger.agreements import Deadlines
 from ledger.context import Ledger
 from ledger.db import Milestone, Project, session_scope
-from ledger.errors import ContractReverted, RuleViolation, Unauthorized
+from ledger.errors import (
+    ChainStateError,
+    ChainUnavailable,
+    ContractReverted,
+    RuleViolation,
+    Unauthorized,
+)
 from tests.contracts.conftest import key
 from tests.ledger.services.conftest import (
     FOREIGN_A,
@@ -170,6 +176,64 @@ def test_release_needs_a_quorum_of_partner_signatures(
         release(engine, ledger, funded, one + one)
     assert state_of(engine, funded) == "submitted"
     assert not ledger.escrow.is_released(project.chain_project_id, funded.number)
+
+
+def test_a_release_mined_while_its_answer_was_lost_is_adopted_when_sent_again(
+    engine: Engine,
+    ledger: Ledger,
+    project: Project,
+    funded: Milestone,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    signatures = sign_release(engine, ledger, project, funded, FOREIGN_A, LOCAL_B)
+    with session_scope(engine) as session:  # the fixture's deposit went straight to the chain
+        first = audit.verify(session, ledger, project_id=project.id).problems()  # type: ignore[arg-type]
+    real = ledger.escrow.release_signed
+    mined: list[Any] = []
+
+    def lost_answer(*args: Any, **kwargs: Any) -> Any:
+        mined.append(real(*args, **kwargs))
+        raise ChainUnavailable("the connection dropped before the receipt")
+
+    monkeypatch.setattr(ledger.escrow, "release_signed", lost_answer)
+    with pytest.raises(ChainUnavailable):
+        release(engine, ledger, funded, signatures)
+    monkeypatch.undo()
+    assert state_of(engine, funded) == "submitted"  # rolled back; the chain has released
+    assert ledger.escrow.is_released(project.chain_project_id, funded.number)
+    with session_scope(engine) as session:
+        behind = audit.verify(session, ledger, project_id=project.id)  # type: ignore[arg-type]
+    assert any(d.subject == "milestone" for d in behind.chain), behind.problems()
+
+    released = release(engine, ledger, funded, signatures)  # the same request, sent again
+    assert released.state == "released"
+    assert (released.released_tx, released.released_block) == (
+        mined[0].tx_hash,
+        mined[0].block_number,
+    )
+    with session_scope(engine) as session:
+        report = audit.verify(session, ledger, project_id=project.id)  # type: ignore[arg-type]
+    assert report.problems() == first  # the release is the ledger's now, as the chain's
+
+
+def test_a_release_on_chain_with_another_root_is_a_chain_state_error(
+    engine: Engine, ledger: Ledger, project: Project, funded: Milestone
+) -> None:
+    """The chain released the milestone with a root the ledger's row no longer holds."""
+    release(
+        engine, ledger, funded, sign_release(engine, ledger, project, funded, FOREIGN_A, LOCAL_B)
+    )
+    with session_scope(engine) as session:  # the row set back, its snapshot's root changed
+        row = session.get(Milestone, funded.id)
+        assert row is not None and row.snapshot_id is not None
+        row.state = "submitted"
+        snapshot = snapshots.get(session, row.snapshot_id)
+        snapshot.payout_root = "ab" * 32
+        session.add_all([row, snapshot])
+    signatures = sign_release(engine, ledger, project, funded, FOREIGN_A, LOCAL_B)
+    with pytest.raises(ChainStateError, match="released on chain with root"):
+        release(engine, ledger, funded, signatures)
+    assert state_of(engine, funded) == "submitted"
 
 
 def test_release_needs_the_funds_in_escrow(
