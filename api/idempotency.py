@@ -18,8 +18,8 @@ same key and the same method, path, query and body gets them back, with
   request runs), a retry with the same request takes it over and runs. Whether the killed
   request's work committed is then up to the ledger's own checks: a contribution carries
   its key in its signed fields and is stored once (the retry gets 200 with the stored one);
-  a milestone release that was mined is adopted from its event on chain; a payout claim
-  that was mined is refused by the chain the second time, and ``verify`` lists it.
+  a milestone release or a payout claim that was mined is recorded from its event on
+  chain, not sent again.
 
 Keys are per principal: two principals may use the same key for different things. A
 request whose API key is not valid passes through untouched (the route answers 401). The

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from ledger import projects, snapshots
 from ledger.chain import history
 from ledger.chain.escrow import RELEASE
 from ledger.context import Ledger
-from ledger.db import Dispute, Milestone, Project
+from ledger.db import Dispute, JournalEntry, Milestone, Project
 from ledger.errors import ChainStateError, Conflict, NotFound, RuleViolation, Unauthorized
 from ledger.recording import lock_project, publish_head, record
 from ledger.signatures import partner_signatures, recover
@@ -297,15 +298,18 @@ def claim(session: Session, ledger: Ledger, *, milestone_id: int, partner_number
             field="milestone",
             claims_open_at=held.claims_open_at,
         )
-    before = held.claimed
-    receipt = ledger.escrow.claim_leaf(project.chain_project_id, milestone.number, tree, index)
-    after = ledger.escrow.milestone(project.chain_project_id, milestone.number).claimed
     payout = tree.payouts[index]
-    if after - before != payout.amount:
-        raise ChainStateError(
-            f"the escrow paid {after - before} wei, the snapshot says {payout.amount}",
-            partner=partner_number,
-        )
+    tx_hash = _claimed_on_chain(session, ledger, project, milestone, index, payout.amount)
+    if tx_hash is None:
+        before = held.claimed
+        receipt = ledger.escrow.claim_leaf(project.chain_project_id, milestone.number, tree, index)
+        after = ledger.escrow.milestone(project.chain_project_id, milestone.number).claimed
+        if after - before != payout.amount:
+            raise ChainStateError(
+                f"the escrow paid {after - before} wei, the snapshot says {payout.amount}",
+                partner=partner_number,
+            )
+        tx_hash = receipt.tx_hash
     record(
         session,
         ledger,
@@ -316,11 +320,49 @@ def claim(session: Session, ledger: Ledger, *, milestone_id: int, partner_number
             "amount": str(payout.amount),
             "milestone": milestone.number,
             "partner": partner_number,
-            "tx": receipt.tx_hash,
+            "tx": tx_hash,
         },
         actor="ledger",
     )
-    return receipt.tx_hash
+    return tx_hash
+
+
+def _claimed_on_chain(
+    session: Session,
+    ledger: Ledger,
+    project: Project,
+    milestone: Milestone,
+    index: int,
+    amount: int,
+) -> str | None:
+    """The transaction of a claim the chain paid and the record lacks, if there is one.
+
+    A claim mined while its answer was lost (the connection dropped, the process died
+    before its commit) is recorded from its ``Claimed`` event when sent again, not refused.
+    A claim the record already holds is left to the chain to refuse (already claimed).
+    """
+    assert project.chain_project_id is not None
+    if not ledger.escrow.is_claimed(project.chain_project_id, milestone.number, index):
+        return None
+    recorded = session.exec(
+        select(JournalEntry.payload)
+        .where(JournalEntry.project_id == project.id)
+        .where(JournalEntry.kind == "payout.claimed")
+    ).all()
+    for payload in recorded:
+        claimed = json.loads(payload)
+        if (claimed.get("milestone"), claimed.get("partner")) == (milestone.number, index + 1):
+            return None
+    for logged in history.claims(ledger.escrow, project.chain_project_id):
+        event = logged.event
+        if (event.milestone_id, event.index) == (milestone.number, index):
+            if event.amount != amount:
+                raise ChainStateError(
+                    f"the escrow paid {event.amount} wei, the snapshot says {amount}",
+                    partner=index + 1,
+                )
+            return logged.tx_hash
+    return None
 
 
 def raise_overdue_alerts(session: Session, ledger: Ledger, *, project_id: int) -> list[Milestone]:

@@ -216,6 +216,40 @@ def test_a_release_mined_while_its_answer_was_lost_is_adopted_when_sent_again(
     assert report.problems() == first  # the release is the ledger's now, as the chain's
 
 
+def test_a_claim_mined_while_its_answer_was_lost_is_recorded_when_sent_again(
+    engine: Engine,
+    ledger: Ledger,
+    project: Project,
+    funded: Milestone,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release(
+        engine, ledger, funded, sign_release(engine, ledger, project, funded, FOREIGN_A, LOCAL_B)
+    )
+    ledger.chain.advance_time(CLAIMS_OPEN)
+    real = ledger.escrow.claim_leaf
+    mined: list[Any] = []
+
+    def lost_answer(*args: Any, **kwargs: Any) -> Any:
+        mined.append(real(*args, **kwargs))
+        raise ChainUnavailable("the connection dropped before the receipt")
+
+    monkeypatch.setattr(ledger.escrow, "claim_leaf", lost_answer)
+    before = balances(ledger)
+    with pytest.raises(ChainUnavailable):
+        claim(engine, ledger, funded, 2)
+    monkeypatch.undo()
+    assert claim(engine, ledger, funded, 2) == mined[0].tx_hash  # recorded, not paid again
+    with session_scope(engine) as session:
+        claims = [e for e in journal.entries(session, project.id) if e.kind == "payout.claimed"]
+        payouts = json.loads(snapshots.get(session, funded.snapshot_id).payouts)
+    assert [json.loads(e.payload)["tx"] for e in claims] == [mined[0].tx_hash]
+    paid = [after - earlier for after, earlier in zip(balances(ledger), before, strict=True)]
+    assert paid == [0, int(payouts["2"]), 0]
+    with pytest.raises(ContractReverted):  # recorded now: a third send is the chain's refusal
+        claim(engine, ledger, funded, 2)
+
+
 def test_a_release_on_chain_with_another_root_is_a_chain_state_error(
     engine: Engine, ledger: Ledger, project: Project, funded: Milestone
 ) -> None:
