@@ -24,6 +24,10 @@ from ledger import errors
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+#: An invalid request lists at most this many of its errors (``error_count`` says how many
+#: there were). A body of a hundred thousand bad items has as many errors: listing them all
+#: answered a body of 1.5 MB with 23 MB.
+MAX_LISTED_ERRORS = 50
 
 #: HTTP status of each ledger error class; the most specific class wins.
 STATUS: dict[type[errors.LedgerError], int] = {
@@ -104,12 +108,24 @@ async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    found = exc.errors()
     problems = [
-        {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+        for e in found[:MAX_LISTED_ERRORS]
     ]
     detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    more: dict[str, Any] = {}
+    if len(found) > len(problems):
+        detail += f"; and {len(found) - len(problems)} more"
+        more["error_count"] = len(found)
     return problem(
-        request, 422, "Invalid request", detail, "/problems/invalid-request", errors=problems
+        request,
+        422,
+        "Invalid request",
+        detail,
+        "/problems/invalid-request",
+        errors=problems,
+        **more,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.models._ip_common import Signatures, TierName
 from api.schemas import Address, Hash
@@ -148,3 +148,12 @@ class SplitIn(BaseModel):
         description="Partner number -> bps; every partner once, summing to 10000.",
     )
     signatures: Signatures
+
+    @field_validator("bps", mode="before")
+    @classmethod
+    def _few_enough(cls, value: object) -> object:
+        # pydantic checks a dict's size after every key and value: a hundred thousand bad keys
+        # were a hundred thousand errors, and 170 MiB to build them, before this
+        if isinstance(value, dict) and len(value) > MAX_PARTNERS:
+            raise ValueError(f"a split names at most {MAX_PARTNERS} partners, not {len(value)}")
+        return value

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import LedgerDep, PrincipalDep, RuntimeDep, allowed
-from api.schemas import AUTH_PROBLEMS, MAX_ID, problems
+from api.schemas import AUTH_PROBLEMS, MAX_ID, Id, problems
 from ledger import principals
 from ledger.db import Principal, session_scope
 from ledger.errors import Unauthorized
@@ -80,7 +80,7 @@ class PrincipalIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    project_id: int | None = None
+    project_id: Id | None = None
     address: str | None = None
     issuer_urn: str | None = None
 
