@@ -74,13 +74,16 @@ class Load:
 
 
 def start(home: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """``ipledger serve`` on the folder; its log appended to ``serve.log`` beside it (a pipe
+    nobody reads until the end would block a server that logs much)."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with (home.parent / "serve.log").open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     url = f"http://127.0.0.1:{port}"
     wait_for_http(f"{url}/health", timeout=120)
     return process, url
