@@ -102,7 +102,7 @@ def stopped_at_the_end(
         for process in processes:
             if process.poll() is None:
                 process.kill()
-            process.communicate()
+            process.wait()
 
 
 def worker(url: str, load: Load, stop: threading.Event) -> None:
