@@ -50,21 +50,31 @@ def _environment(home: Path, database_url: str | None) -> dict[str, str]:
     return env
 
 
-@contextmanager
-def serve(home: Path, build_file: Path, *, database_url: str | None = None) -> Iterator[Served]:
-    """Run ``ipledger serve`` until the block ends (then SIGTERM, and its stderr checked)."""
+def prepare_home(home: Path, build_file: Path) -> None:
+    """A data folder whose build cache already holds the compiled contracts."""
     (home / "build").mkdir(parents=True, exist_ok=True)
     shutil.copy(build_file, home / "build")
-    env = _environment(home, database_url)
-    command = [sys.executable, "-m", "api.cli"]
+
+
+def bootstrap_admin(env: dict[str, str]) -> str:
+    """``ipledger bootstrap-admin`` in ``env``; the first admin's API key."""
     bootstrap = subprocess.run(
-        [*command, "bootstrap-admin", "Consortium office"],
+        [sys.executable, "-m", "api.cli", "bootstrap-admin", "Consortium office"],
         env=env,
         capture_output=True,
         check=True,
         timeout=300,
     )
-    admin_key = next(line for line in bootstrap.stdout.decode().split() if line.startswith("ipl_"))
+    return next(word for word in bootstrap.stdout.decode().split() if word.startswith("ipl_"))
+
+
+@contextmanager
+def serve(home: Path, build_file: Path, *, database_url: str | None = None) -> Iterator[Served]:
+    """Run ``ipledger serve`` until the block ends (then SIGTERM, and its stderr checked)."""
+    prepare_home(home, build_file)
+    env = _environment(home, database_url)
+    command = [sys.executable, "-m", "api.cli"]
+    admin_key = bootstrap_admin(env)
     port = free_port()
     process = subprocess.Popen(
         [*command, "serve", "--port", str(port)],

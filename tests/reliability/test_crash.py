@@ -45,7 +45,8 @@ from eth_account.signers.local import LocalAccount
 from api.client import Client
 from ledger.chain.compiler import Build
 from tests.conftest import free_port, wait_for_http
-from tests.e2e.served import _environment, funded_accounts
+from tests.e2e.served import _environment, bootstrap_admin, funded_accounts, prepare_home
+from tests.reliability.parties import agreement, join_partners
 
 KILLS = int(os.environ.get("IPLEDGER_CRASH_KILLS", "5"))
 SEED = int(os.environ.get("IPLEDGER_CRASH_SEED", "8"))
@@ -174,21 +175,6 @@ def prepare(
     return prepared
 
 
-def agreement(accounts: list[LocalAccount]) -> dict[str, Any]:
-    kinds = (("TU Example", "university", "DE"), ("Vision Works", "enterprise", "CN"))
-    return {
-        "title": "Crash safety",
-        "host_jurisdiction": "CN",
-        "parties": [
-            {"name": name, "kind": kind, "jurisdiction": where, "address": account.address}
-            for (name, kind, where), account in zip(kinds, accounts[:2], strict=True)
-        ],
-        "arbiters": [{"name": "Arbiter", "address": accounts[2].address}],
-        "tiers": {"core": {"territories": ["CN", "DE"]}},
-        "quorum": {"partners": 2},
-    }
-
-
 def check(admin: Client, load: Load, context: str) -> int:
     """Every answered registration stored once, nothing unsent stored, verify clean."""
     stored = admin.all_contributions(load.project_id)
@@ -216,23 +202,13 @@ def test_answered_registrations_survive_sigkill_once_each(
     tmp_path: Path, build: Build, build_cache: Path, database_url: str
 ) -> None:
     home = tmp_path / "home"
-    (home / "build").mkdir(parents=True)
-    (home / "build" / f"{build.key}.json").write_bytes(
-        (build_cache / f"{build.key}.json").read_bytes()
-    )
+    prepare_home(home, build_cache / f"{build.key}.json")
     env = {
         **_environment(home, database_url),
         "IPLEDGER_ANCHOR_EVERY": "5",
         "IPLEDGER_IDEMPOTENCY_LEASE_SECONDS": str(LEASE),
     }
-    boot = subprocess.run(
-        [sys.executable, "-m", "api.cli", "bootstrap-admin", "Consortium office"],
-        env=env,
-        capture_output=True,
-        check=True,
-        timeout=300,
-    )
-    admin_key = next(w for w in boot.stdout.decode().split() if w.startswith("ipl_"))
+    admin_key = bootstrap_admin(env)
     rng = random.Random(SEED)
     processes: list[subprocess.Popen[bytes]] = []
     clients: list[Client] = []
@@ -242,20 +218,8 @@ def test_answered_registrations_survive_sigkill_once_each(
         admin = Client.connect(url, admin_key)
         clients.append(admin)
         accounts = funded_accounts()[:3]
-        project = admin.create_project(agreement(accounts))
-        partners = []
-        for account, side in zip(accounts[:2], ("foreign", "local"), strict=True):
-            created = admin.post(
-                "/v1/principals",
-                {
-                    "name": side,
-                    "role": "partner",
-                    "project_id": project["id"],
-                    "address": account.address,
-                },
-            )
-            admin.as_key(created["api_key"]).join(project["id"], account, side)
-            partners.append((account, created["api_key"]))
+        project = admin.create_project(agreement(accounts, "Crash safety"))
+        partners = join_partners(admin, project, accounts)
         load = Load(project["id"])
         counts = []
         for kill in range(KILLS):

@@ -42,7 +42,6 @@ import json
 import logging
 import os
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -62,7 +61,7 @@ from api.schemas import MAX_ID  # a valid id no row has
 from ledger.chain.compiler import Build
 from tests.conftest import _fresh_postgres, free_port, unavailable, wait_for_http
 from tests.e2e.lifecycle_http import ARB, FUNDER, LICENSEE, A, agreement
-from tests.e2e.served import _environment
+from tests.e2e.served import _environment, bootstrap_admin, prepare_home
 
 ROUNDS = int(os.environ.get("IPLEDGER_HOSTILE_ROUNDS", "3"))
 STREAM = int(os.environ.get("IPLEDGER_HOSTILE_STREAM_MIB", "20")) * 1024 * 1024
@@ -115,18 +114,10 @@ class Server:
 @contextmanager
 def hostile_server(home: Path, build_file: Path, database_url: str | None) -> Iterator[Server]:
     """``ipledger serve`` with its first admin, a project, and a principal of every role."""
-    (home / "build").mkdir(parents=True)
-    shutil.copy(build_file, home / "build")
+    prepare_home(home, build_file)
     env = _environment(home, database_url)
     command = [sys.executable, "-m", "api.cli"]
-    bootstrap = subprocess.run(
-        [*command, "bootstrap-admin", "Consortium office"],
-        env=env,
-        capture_output=True,
-        check=True,
-        timeout=300,
-    )
-    admin_key = next(w for w in bootstrap.stdout.decode().split() if w.startswith("ipl_"))
+    admin_key = bootstrap_admin(env)
     port = free_port()
     log = home / "serve.log"
     with log.open("wb") as sink:

@@ -38,7 +38,8 @@ from api.client import Client
 from ledger.chain.compiler import Build
 from ledger.settings import DEV_MNEMONIC
 from tests.conftest import ROOT, anvil_accounts, free_port, wait_for_http
-from tests.e2e.served import _environment
+from tests.e2e.served import _environment, bootstrap_admin, prepare_home
+from tests.reliability.parties import agreement, join_partners
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow, pytest.mark.anvil]
 
@@ -103,21 +104,6 @@ def running(
             node.stop()
 
 
-def agreement(accounts: list[LocalAccount], title: str) -> dict[str, Any]:
-    kinds = (("TU Example", "university", "DE"), ("Vision Works", "enterprise", "CN"))
-    return {
-        "title": title,
-        "host_jurisdiction": "CN",
-        "parties": [
-            {"name": name, "kind": kind, "jurisdiction": where, "address": account.address}
-            for (name, kind, where), account in zip(kinds, accounts[:2], strict=True)
-        ],
-        "arbiters": [{"name": "Arbiter", "address": accounts[2].address}],
-        "tiers": {"core": {"territories": ["CN", "DE"]}},
-        "quorum": {"partners": 2},
-    }
-
-
 def register(partner: Client, account: LocalAccount, project: dict[str, Any], n: int) -> str:
     key = f"c-{n}"
     partner.register_contribution(
@@ -144,10 +130,7 @@ def test_a_stopped_node_refuses_chain_actions_keeps_reads_and_loses_nothing(
     if not ANVIL.exists():
         pytest.fail("anvil is not installed (run `npm ci`)")
     home = tmp_path / "home"
-    (home / "build").mkdir(parents=True)
-    (home / "build" / f"{build.key}.json").write_bytes(
-        (build_cache / f"{build.key}.json").read_bytes()
-    )
+    prepare_home(home, build_cache / f"{build.key}.json")
     node = Node(free_port(), tmp_path / "anvil-state.json")
     node.start()
     env = {
@@ -157,32 +140,14 @@ def test_a_stopped_node_refuses_chain_actions_keeps_reads_and_loses_nothing(
         "IPLEDGER_ANCHOR_EVERY": "3",
         "IPLEDGER_ANCHOR_RETRY_SECONDS": str(RETRY_SECONDS),
     }
-    boot = subprocess.run(
-        [sys.executable, "-m", "api.cli", "bootstrap-admin", "Consortium office"],
-        env=env,
-        capture_output=True,
-        check=True,
-        timeout=300,
-    )
-    admin_key = next(w for w in boot.stdout.decode().split() if w.startswith("ipl_"))
+    admin_key = bootstrap_admin(env)
     accounts = anvil_accounts()[1:4]
     with running(node, env, tmp_path / "serve.log") as (url, server), ExitStack() as clients:
         admin = clients.enter_context(closing(Client.connect(url, admin_key)))
         project = admin.create_project(agreement(accounts, "Before the outage"))
-        partners = []
-        for account, side in zip(accounts[:2], ("foreign", "local"), strict=True):
-            created = admin.post(
-                "/v1/principals",
-                {
-                    "name": side,
-                    "role": "partner",
-                    "project_id": project["id"],
-                    "address": account.address,
-                },
-            )
-            partner = clients.enter_context(closing(admin.as_key(created["api_key"])))
-            partner.join(project["id"], account, side)
-            partners.append((partner, account))
+        partners = [  # clients sharing admin's connection pool, closed with it
+            (admin.as_key(key), account) for account, key in join_partners(admin, project, accounts)
+        ]
         sent = [register(*partners[n % 2], project, n) for n in range(4)]
         for partner, _ in partners:
             partner.signer(accounts[0])  # the signing domains, fetched while the node is up
