@@ -89,6 +89,19 @@ def claim(engine: Engine, ledger: Ledger, milestone: Milestone, partner_number: 
         )
 
 
+def lose_the_answer(monkeypatch: pytest.MonkeyPatch, gateway: Any, method: str) -> list[Any]:
+    """``gateway.method`` sends its transaction, then fails as if the connection dropped
+    before the receipt came back; the receipts it got, for the test to compare."""
+    real, mined = getattr(gateway, method), []
+
+    def lost(*args: Any, **kwargs: Any) -> Any:
+        mined.append(real(*args, **kwargs))
+        raise ChainUnavailable("the connection dropped before the receipt")
+
+    monkeypatch.setattr(gateway, method, lost)
+    return mined
+
+
 def state_of(engine: Engine, milestone: Milestone) -> str:
     with session_scope(engine) as session:
         return milestones.get(session, milestone.id).state
@@ -188,14 +201,7 @@ def test_a_release_mined_while_its_answer_was_lost_is_adopted_when_sent_again(
     signatures = sign_release(engine, ledger, project, funded, FOREIGN_A, LOCAL_B)
     with session_scope(engine) as session:  # the fixture's deposit went straight to the chain
         first = audit.verify(session, ledger, project_id=project.id).problems()  # type: ignore[arg-type]
-    real = ledger.escrow.release_signed
-    mined: list[Any] = []
-
-    def lost_answer(*args: Any, **kwargs: Any) -> Any:
-        mined.append(real(*args, **kwargs))
-        raise ChainUnavailable("the connection dropped before the receipt")
-
-    monkeypatch.setattr(ledger.escrow, "release_signed", lost_answer)
+    mined = lose_the_answer(monkeypatch, ledger.escrow, "release_signed")
     with pytest.raises(ChainUnavailable):
         release(engine, ledger, funded, signatures)
     monkeypatch.undo()
@@ -227,14 +233,7 @@ def test_a_claim_mined_while_its_answer_was_lost_is_recorded_when_sent_again(
         engine, ledger, funded, sign_release(engine, ledger, project, funded, FOREIGN_A, LOCAL_B)
     )
     ledger.chain.advance_time(CLAIMS_OPEN)
-    real = ledger.escrow.claim_leaf
-    mined: list[Any] = []
-
-    def lost_answer(*args: Any, **kwargs: Any) -> Any:
-        mined.append(real(*args, **kwargs))
-        raise ChainUnavailable("the connection dropped before the receipt")
-
-    monkeypatch.setattr(ledger.escrow, "claim_leaf", lost_answer)
+    mined = lose_the_answer(monkeypatch, ledger.escrow, "claim_leaf")
     before = balances(ledger)
     with pytest.raises(ChainUnavailable):
         claim(engine, ledger, funded, 2)
