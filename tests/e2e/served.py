@@ -70,18 +70,21 @@ def bootstrap_admin(env: dict[str, str]) -> str:
 
 @contextmanager
 def serve(home: Path, build_file: Path, *, database_url: str | None = None) -> Iterator[Served]:
-    """Run ``ipledger serve`` until the block ends (then SIGTERM, and its stderr checked)."""
+    """Run ``ipledger serve`` until the block ends (then SIGTERM, and its log checked: no
+    traceback in ``serve.log`` of the data folder)."""
     prepare_home(home, build_file)
     env = _environment(home, database_url)
     command = [sys.executable, "-m", "api.cli"]
     admin_key = bootstrap_admin(env)
     port = free_port()
-    process = subprocess.Popen(
-        [*command, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = home / "serve.log"  # a file, not a pipe: a pipe nobody reads fills and blocks the server
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [*command, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/health", timeout=120)
@@ -89,8 +92,9 @@ def serve(home: Path, build_file: Path, *, database_url: str | None = None) -> I
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            _, stderr = process.communicate(timeout=60)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
-            _, stderr = process.communicate()
-    assert b"Traceback" not in stderr, stderr.decode(errors="replace")
+            process.wait()
+    stderr = log.read_text(errors="replace")
+    assert "Traceback" not in stderr, stderr
