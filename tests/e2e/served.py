@@ -68,24 +68,30 @@ def bootstrap_admin(env: dict[str, str]) -> str:
     return next(word for word in bootstrap.stdout.decode().split() if word.startswith("ipl_"))
 
 
+def spawn_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``ipledger serve`` on a free port, its stderr appended to ``log`` (a file, not a
+    pipe: a pipe nobody reads fills and blocks the server); the process and its URL. The
+    caller waits for ``/health`` and stops it."""
+    port = free_port()
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+    return process, f"http://127.0.0.1:{port}"
+
+
 @contextmanager
 def serve(home: Path, build_file: Path, *, database_url: str | None = None) -> Iterator[Served]:
     """Run ``ipledger serve`` until the block ends (then SIGTERM, and its log checked: no
     traceback in ``serve.log`` of the data folder)."""
     prepare_home(home, build_file)
     env = _environment(home, database_url)
-    command = [sys.executable, "-m", "api.cli"]
     admin_key = bootstrap_admin(env)
-    port = free_port()
-    log = home / "serve.log"  # a file, not a pipe: a pipe nobody reads fills and blocks the server
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [*command, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-    url = f"http://127.0.0.1:{port}"
+    log = home / "serve.log"
+    process, url = spawn_serve(env, log)
     try:
         wait_for_http(f"{url}/health", timeout=120)
         yield Served(url=url, admin_key=admin_key, home=home, process=process)

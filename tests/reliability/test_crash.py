@@ -44,8 +44,14 @@ from eth_account.signers.local import LocalAccount
 
 from api.client import Client
 from ledger.chain.compiler import Build
-from tests.conftest import free_port, wait_for_http
-from tests.e2e.served import _environment, bootstrap_admin, funded_accounts, prepare_home
+from tests.conftest import wait_for_http
+from tests.e2e.served import (
+    _environment,
+    bootstrap_admin,
+    funded_accounts,
+    prepare_home,
+    spawn_serve,
+)
 from tests.reliability.parties import agreement, join_partners
 
 KILLS = int(os.environ.get("IPLEDGER_CRASH_KILLS", "5"))
@@ -75,17 +81,8 @@ class Load:
 
 
 def start(home: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """``ipledger serve`` on the folder; its log appended to ``serve.log`` beside it (a pipe
-    nobody reads until the end would block a server that logs much)."""
-    port = free_port()
-    with (home.parent / "serve.log").open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-    url = f"http://127.0.0.1:{port}"
+    """``ipledger serve`` on the folder, answering; its log appended to ``serve.log`` beside it."""
+    process, url = spawn_serve(env, home.parent / "serve.log")
     wait_for_http(f"{url}/health", timeout=120)
     return process, url
 

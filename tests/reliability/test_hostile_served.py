@@ -45,7 +45,6 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -59,9 +58,9 @@ import requests
 from api.body_guard import MAX_BODY
 from api.schemas import MAX_ID  # a valid id no row has
 from ledger.chain.compiler import Build
-from tests.conftest import _fresh_postgres, free_port, unavailable, wait_for_http
+from tests.conftest import _fresh_postgres, unavailable, wait_for_http
 from tests.e2e.lifecycle_http import ARB, FUNDER, LICENSEE, A, agreement
-from tests.e2e.served import _environment, bootstrap_admin, prepare_home
+from tests.e2e.served import _environment, bootstrap_admin, prepare_home, spawn_serve
 
 ROUNDS = int(os.environ.get("IPLEDGER_HOSTILE_ROUNDS", "3"))
 STREAM = int(os.environ.get("IPLEDGER_HOSTILE_STREAM_MIB", "20")) * 1024 * 1024
@@ -116,18 +115,9 @@ def hostile_server(home: Path, build_file: Path, database_url: str | None) -> It
     """``ipledger serve`` with its first admin, a project, and a principal of every role."""
     prepare_home(home, build_file)
     env = _environment(home, database_url)
-    command = [sys.executable, "-m", "api.cli"]
     admin_key = bootstrap_admin(env)
-    port = free_port()
     log = home / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [*command, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-    url = f"http://127.0.0.1:{port}"
+    process, url = spawn_serve(env, log)
     try:
         wait_for_http(f"{url}/health", timeout=120)
         admin = {"Authorization": f"Bearer {admin_key}"}
@@ -153,7 +143,7 @@ def hostile_server(home: Path, build_file: Path, database_url: str | None) -> It
             made = requests.post(f"{url}/v1/principals", json=body, headers=admin, timeout=60)
             assert made.status_code == 201, made.text
             keys[role] = made.json()["api_key"]
-        yield Server(url, port, process, keys, project_id)
+        yield Server(url, int(url.rsplit(":", 1)[1]), process, keys, project_id)
         assert process.poll() is None, "the server died under hostile input"
     finally:
         process.send_signal(signal.SIGTERM)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
@@ -38,7 +37,7 @@ from api.client import Client
 from ledger.chain.compiler import Build
 from ledger.settings import DEV_MNEMONIC
 from tests.conftest import ROOT, anvil_accounts, free_port, wait_for_http
-from tests.e2e.served import _environment, bootstrap_admin, prepare_home
+from tests.e2e.served import _environment, bootstrap_admin, prepare_home, spawn_serve
 from tests.reliability.parties import agreement, join_partners
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow, pytest.mark.anvil]
@@ -81,15 +80,7 @@ def running(
     node: Node, env: dict[str, str], log: Path
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``ipledger serve`` on the node; its log (stderr) in ``log``, shown when a check fails."""
-    port = free_port()
-    with log.open("wb") as stderr:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    url = f"http://127.0.0.1:{port}"
+    server, url = spawn_serve(env, log)
     try:
         wait_for_http(f"{url}/health", timeout=180)
         yield url, server
